@@ -1,0 +1,111 @@
+import type { Actor, Case, Script } from '../domain/case';
+import type { StaffCandidate } from '../domain/routing';
+
+export type StaffRole = 'admin' | 'supervisor' | 'agent' | 'auditor';
+
+export interface Staff {
+  id: string;
+  name: string;
+  departmentId: string | null;
+  role: StaffRole;
+  active: boolean;
+}
+
+export interface Department {
+  id: string;
+  name: Record<string, string>;
+  managerStaffId: string | null;
+  active: boolean;
+}
+
+export interface ChannelIdentity {
+  id: string;
+  channel: string;
+  externalId: string;
+  kind: 'complainant' | 'staff';
+  staffId: string | null;
+  displayName: string | null;
+  locale: Script | null;
+  unreachable: boolean;
+}
+
+export interface CaseEvent {
+  id: number;
+  caseId: string;
+  at: Date;
+  type: string;
+  actor: Actor;
+  data: Record<string, unknown>;
+}
+
+export type NewCaseEvent = Omit<CaseEvent, 'id'>;
+
+/** A message to send once the transaction commits; the outbox relay delivers it. */
+export interface OutboxMessage {
+  caseId: string | null;
+  recipient: { kind: 'identity'; identityId: string } | { kind: 'staff'; staffId: string };
+  kind: string;
+  payload: Record<string, unknown>;
+}
+
+export interface CaseRepository {
+  insert(record: Case): Promise<void>;
+  /** Reads the case and locks it until the transaction ends. */
+  getForUpdate(id: string): Promise<Case | null>;
+  get(id: string): Promise<Case | null>;
+  findByNumber(number: string): Promise<Case | null>;
+  /** Saves when `record.version` is still the stored one, bumping it; returns false on a concurrent change. */
+  update(record: Case): Promise<boolean>;
+  /** Cases on the same matter (category and place) since `since`, leaving out rejected and withdrawn ones. */
+  onSameMatter(matter: { category: string; locationKey: string; since: Date }): Promise<Case[]>;
+  listByComplainant(identityId: string, limit: number): Promise<Case[]>;
+}
+
+export interface CaseEventRepository {
+  append(events: readonly NewCaseEvent[]): Promise<void>;
+  listForCase(caseId: string): Promise<CaseEvent[]>;
+}
+
+export interface CounterRepository {
+  /** Increments and returns the counter; held by the transaction until it ends, so no gaps on rollback. */
+  next(key: string): Promise<number>;
+}
+
+export interface IdentityRepository {
+  /** Finds the person on that channel or records them; refreshes name and script when given. */
+  upsert(identity: Pick<ChannelIdentity, 'channel' | 'externalId' | 'kind'> & Partial<Pick<ChannelIdentity, 'displayName' | 'locale'>>): Promise<ChannelIdentity>;
+  get(id: string): Promise<ChannelIdentity | null>;
+}
+
+export interface StaffRepository {
+  insert(member: Omit<Staff, 'id'> & { id?: string }): Promise<Staff>;
+  get(id: string): Promise<Staff | null>;
+  /** Members of a department with their number of open cases, for least-loaded routing. */
+  candidates(departmentId: string): Promise<StaffCandidate[]>;
+}
+
+export interface DepartmentRepository {
+  /** Adds departments from config that the database does not have yet; never overwrites edits. */
+  ensure(departments: ReadonlyArray<Pick<Department, 'id' | 'name'>>): Promise<void>;
+  get(id: string): Promise<Department | null>;
+  setManager(id: string, staffId: string | null): Promise<void>;
+}
+
+export interface OutboxRepository {
+  add(messages: readonly OutboxMessage[]): Promise<void>;
+}
+
+export interface Repositories {
+  cases: CaseRepository;
+  events: CaseEventRepository;
+  counters: CounterRepository;
+  identities: IdentityRepository;
+  staff: StaffRepository;
+  departments: DepartmentRepository;
+  outbox: OutboxRepository;
+}
+
+/** The storage port: repositories outside a transaction, or all of them inside one. */
+export interface Store extends Repositories {
+  transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,17 @@
+import type * as OpenCCModule from 'opencc-js' with { 'resolution-mode': 'import' };
+
+// opencc-js is an ES module with a CommonJS build; only its types need the ESM resolution.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const OpenCC = require('opencc-js') as typeof OpenCCModule;
+
+export type Simplify = (text: string) => string;
+
+/**
+ * Traditional (Taiwan or Hong Kong usage) → simplified, for search and duplicate detection.
+ * Building a converter costs ~100 ms and tens of MB, so build it once and pass it around.
+ */
+export function createSimplifier(): Simplify {
+  const fromTaiwan = OpenCC.Converter({ from: 'twp', to: 'cn' });
+  const fromHongKong = OpenCC.Converter({ from: 'hk', to: 'cn' });
+  return (text) => fromHongKong(fromTaiwan(text));
+}

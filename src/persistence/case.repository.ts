@@ -1,0 +1,79 @@
+import { and, desc, eq, gte, notInArray, sql } from 'drizzle-orm';
+import type { Case } from '../domain/case';
+import type { CaseRepository } from '../application/ports';
+import type { Database } from './database';
+import { cases } from './schema';
+
+type CaseRow = typeof cases.$inferSelect;
+
+export function caseRepository(db: Database): CaseRepository {
+  return {
+    async insert(record) {
+      await db.insert(cases).values(toRow(record));
+    },
+    async get(id) {
+      const [row] = await db.select().from(cases).where(eq(cases.id, id));
+      return row ? toCase(row) : null;
+    },
+    async getForUpdate(id) {
+      const [row] = await db.select().from(cases).where(eq(cases.id, id)).for('update');
+      return row ? toCase(row) : null;
+    },
+    async findByNumber(number) {
+      const [row] = await db.select().from(cases).where(eq(cases.number, number));
+      return row ? toCase(row) : null;
+    },
+    async update(record) {
+      const updated = await db
+        .update(cases)
+        .set({ ...toRow(record), version: record.version + 1 })
+        .where(and(eq(cases.id, record.id), eq(cases.version, record.version)))
+        .returning({ id: cases.id });
+      return updated.length === 1;
+    },
+    async onSameMatter({ category, locationKey, since }) {
+      const rows = await db
+        .select()
+        .from(cases)
+        .where(
+          and(
+            eq(cases.category, category),
+            eq(cases.locationKey, locationKey),
+            gte(cases.createdAt, since),
+            notInArray(cases.status, ['rejected', 'withdrawn']),
+          ),
+        )
+        .orderBy(cases.createdAt)
+        // A collective complaint needs only a handful; the cap keeps a flood from loading thousands.
+        .limit(100);
+      return rows.map(toCase);
+    },
+    async listByComplainant(identityId, limit) {
+      const rows = await db
+        .select()
+        .from(cases)
+        .where(eq(cases.complainantIdentityId, identityId))
+        .orderBy(desc(cases.createdAt), desc(sql`${cases.number}`))
+        .limit(limit);
+      return rows.map(toCase);
+    },
+  };
+}
+
+function toRow(record: Case): typeof cases.$inferInsert {
+  const { sla, severityReasons, ...rest } = record;
+  return { ...rest, sla: sla as Record<string, unknown>, severityReasons };
+}
+
+function toCase(row: CaseRow): Case {
+  return {
+    ...row,
+    type: row.type as Case['type'],
+    status: row.status as Case['status'],
+    severity: row.severity as Case['severity'],
+    severityReasons: row.severityReasons as Case['severityReasons'],
+    descriptionScript: row.descriptionScript as Case['descriptionScript'],
+    wants: row.wants as Case['wants'],
+    sla: row.sla as Case['sla'],
+  };
+}

@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { PGlite } from '@electric-sql/pglite';
+import { Pool } from 'pg';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
+import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
+import { schema, type Schema } from './schema';
+
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: 'pglite' | 'postgres';
+  /** Throws when the database does not answer; used by /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL server; unset = embedded PGlite under dataDir. */
+  databaseUrl?: string;
+  dataDir: string;
+  poolSize?: number;
+  /** Versioned SQL written by `npm run db:generate`. */
+  migrationsFolder?: string;
+}
+
+export const defaultMigrationsFolder = resolve(__dirname, '../../drizzle');
+
+/** Opens the database and applies pending migrations before anything else touches it. */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  const migrationsFolder = options.migrationsFolder ?? defaultMigrationsFolder;
+  const handle = options.databaseUrl
+    ? await openPostgres(options.databaseUrl, options.poolSize ?? 10, migrationsFolder)
+    : await openPglite(join(options.dataDir, 'pglite'), migrationsFolder);
+  return handle;
+}
+
+async function openPostgres(url: string, poolSize: number, migrationsFolder: string): Promise<DatabaseHandle> {
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  // An idle client that loses its server (a PostgreSQL restart) must not crash the process.
+  pool.on('error', () => undefined);
+  const db = drizzlePostgres(pool, { schema });
+  try {
+    await migratePostgres(db, { migrationsFolder });
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return {
+    db: db as unknown as Database,
+    kind: 'postgres',
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(dir: string, migrationsFolder: string): Promise<DatabaseHandle> {
+  mkdirSync(dir, { recursive: true });
+  const client = await PGlite.create(dir);
+  const db = drizzlePglite(client, { schema });
+  try {
+    await migratePglite(db, { migrationsFolder });
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return {
+    db: db as unknown as Database,
+    kind: 'pglite',
+    ping: async () => {
+      await client.query('select 1');
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,43 @@
+import { eq, sql } from 'drizzle-orm';
+import type { ChannelIdentity, IdentityRepository } from '../application/ports';
+import type { Database } from './database';
+import { channelIdentities } from './schema';
+
+type IdentityRow = typeof channelIdentities.$inferSelect;
+
+export function identityRepository(db: Database): IdentityRepository {
+  return {
+    async upsert(identity) {
+      const [row] = await db
+        .insert(channelIdentities)
+        .values(identity)
+        .onConflictDoUpdate({
+          target: [channelIdentities.channel, channelIdentities.externalId],
+          set: {
+            displayName: sql`coalesce(excluded.display_name, ${channelIdentities.displayName})`,
+            locale: sql`coalesce(excluded.locale, ${channelIdentities.locale})`,
+          },
+        })
+        .returning();
+      if (!row) throw new Error('identity upsert returned no row');
+      return toIdentity(row);
+    },
+    async get(id) {
+      const [row] = await db.select().from(channelIdentities).where(eq(channelIdentities.id, id));
+      return row ? toIdentity(row) : null;
+    },
+  };
+}
+
+function toIdentity(row: IdentityRow): ChannelIdentity {
+  return {
+    id: row.id,
+    channel: row.channel,
+    externalId: row.externalId,
+    kind: row.kind as ChannelIdentity['kind'],
+    staffId: row.staffId,
+    displayName: row.displayName,
+    locale: row.locale as ChannelIdentity['locale'],
+    unreachable: row.unreachable,
+  };
+}

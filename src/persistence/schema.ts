@@ -1,0 +1,162 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+
+export const departments = pgTable('departments', {
+  id: text('id').primaryKey(),
+  name: jsonb('name').$type<Record<string, string>>().notNull(),
+  managerStaffId: uuid('manager_staff_id'),
+  active: boolean('active').notNull().default(true),
+  createdAt: createdAt(),
+});
+
+export const staff = pgTable(
+  'staff',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    departmentId: text('department_id').references(() => departments.id),
+    role: text('role').notNull(),
+    active: boolean('active').notNull().default(true),
+    username: text('username'),
+    passwordHash: text('password_hash'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('staff_username_key').on(t.username), index('staff_department_idx').on(t.departmentId)],
+);
+
+/** Who a person is on which channel: complainants and staff alike. */
+export const channelIdentities = pgTable(
+  'channel_identities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    channel: text('channel').notNull(),
+    externalId: text('external_id').notNull(),
+    kind: text('kind').notNull(),
+    staffId: uuid('staff_id').references(() => staff.id),
+    displayName: text('display_name'),
+    locale: text('locale'),
+    unreachable: boolean('unreachable').notNull().default(false),
+    lastInboundAt: timestamp('last_inbound_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('channel_identities_channel_external_key').on(t.channel, t.externalId)],
+);
+
+export const cases = pgTable(
+  'cases',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    number: text('number').notNull(),
+    type: text('type').notNull(),
+    category: text('category').notNull(),
+    status: text('status').notNull(),
+    severity: text('severity').notNull(),
+    severityReasons: jsonb('severity_reasons').$type<unknown[]>().notNull().default([]),
+    severitySetByStaff: boolean('severity_set_by_staff').notNull().default(false),
+    escalationLevel: integer('escalation_level').notNull().default(0),
+    channel: text('channel').notNull(),
+    complainantIdentityId: uuid('complainant_identity_id').references(() => channelIdentities.id),
+    anonymous: boolean('anonymous').notNull().default(false),
+    contactName: text('contact_name'),
+    contactPhone: text('contact_phone'),
+    description: text('description').notNull(),
+    descriptionScript: text('description_script').notNull(),
+    descriptionSimplified: text('description_simplified').notNull(),
+    incidentAt: timestamp('incident_at', { withTimezone: true, mode: 'date' }),
+    incidentTimeText: text('incident_time_text'),
+    location: text('location'),
+    locationKey: text('location_key'),
+    involved: text('involved'),
+    accusedStaffId: uuid('accused_staff_id').references(() => staff.id),
+    wants: jsonb('wants').$type<string[]>().notNull().default([]),
+    departmentId: text('department_id').references(() => departments.id),
+    assigneeId: uuid('assignee_id').references(() => staff.id),
+    linkedCaseId: uuid('linked_case_id'),
+    sla: jsonb('sla').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    uniqueIndex('cases_number_key').on(t.number),
+    index('cases_status_idx').on(t.status),
+    index('cases_department_status_idx').on(t.departmentId, t.status),
+    index('cases_assignee_status_idx').on(t.assigneeId, t.status),
+    index('cases_created_at_idx').on(t.createdAt),
+    index('cases_complainant_idx').on(t.complainantIdentityId, t.createdAt),
+    index('cases_category_created_idx').on(t.category, t.createdAt),
+    index('cases_same_matter_idx').on(t.category, t.locationKey, t.createdAt),
+  ],
+);
+
+/** The timeline and audit log of a case: every message, action and view of personal data. */
+export const caseEvents = pgTable(
+  'case_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    type: text('type').notNull(),
+    actorKind: text('actor_kind').notNull(),
+    actorId: text('actor_id'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('case_events_case_idx').on(t.caseId, t.id)],
+);
+
+/** Notifications written in the same transaction as the change they announce; a relay sends them. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    caseId: uuid('case_id').references(() => cases.id),
+    recipientIdentityId: uuid('recipient_identity_id').references(() => channelIdentities.id),
+    recipientStaffId: uuid('recipient_staff_id').references(() => staff.id),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    dispatchedAt: timestamp('dispatched_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('outbox_pending_idx').on(t.id).where(sql`${t.dispatchedAt} is null`)],
+);
+
+export const attachments = pgTable(
+  'attachments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id').references(() => cases.id),
+    identityId: uuid('identity_id').references(() => channelIdentities.id),
+    channel: text('channel').notNull(),
+    externalRef: text('external_ref').notNull(),
+    contentType: text('content_type'),
+    sizeBytes: integer('size_bytes'),
+    storagePath: text('storage_path'),
+    sha256: text('sha256'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('attachments_case_idx').on(t.caseId)],
+);
+
+/** Monthly case-number serials; incremented inside the case's own transaction so numbers are gap-free. */
+export const counters = pgTable('counters', {
+  key: text('key').primaryKey(),
+  value: integer('value').notNull(),
+});
+
+export const schema = { departments, staff, channelIdentities, cases, caseEvents, outbox, attachments, counters };
+export type Schema = typeof schema;

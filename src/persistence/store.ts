@@ -1,0 +1,29 @@
+import type { Repositories, Store } from '../application/ports';
+import { caseEventRepository } from './case-event.repository';
+import { caseRepository } from './case.repository';
+import { counterRepository } from './counter.repository';
+import type { Database } from './database';
+import { departmentRepository } from './department.repository';
+import { identityRepository } from './identity.repository';
+import { outboxRepository } from './outbox.repository';
+import { staffRepository } from './staff.repository';
+
+function repositories(db: Database): Repositories {
+  return {
+    cases: caseRepository(db),
+    events: caseEventRepository(db),
+    counters: counterRepository(db),
+    identities: identityRepository(db),
+    staff: staffRepository(db),
+    departments: departmentRepository(db),
+    outbox: outboxRepository(db),
+  };
+}
+
+/** The drizzle-backed storage port; `transaction` hands every repository the same transaction. */
+export function createStore(db: Database): Store {
+  return {
+    ...repositories(db),
+    transaction: (work) => db.transaction((tx) => work(repositories(tx as unknown as Database))),
+  };
+}

@@ -1,0 +1,226 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { DomainError } from '../../src/domain/errors';
+import {
+  addDuration,
+  fractionElapsed,
+  isOverdue,
+  pauseClock,
+  resumeClock,
+  startClock,
+  type SlaClock,
+  type SlaDuration,
+} from '../../src/domain/sla';
+import {
+  addWorkingMinutes,
+  createWorkingCalendar,
+  localDatesInRange,
+  workingMinutesBetween,
+  type WorkingCalendar,
+} from '../../src/domain/working-calendar';
+
+interface HolidayFile {
+  holidays: Array<{ from: string; to: string }>;
+  makeUpWorkdays: Array<{ date: string }>;
+}
+
+const CALENDAR_DIR = join(__dirname, '../../config/calendar');
+
+function shanghaiCalendar(): WorkingCalendar {
+  const files = readdirSync(CALENDAR_DIR)
+    .filter((fileName) => fileName.endsWith('.yaml'))
+    .map((fileName) => parseYaml(readFileSync(join(CALENDAR_DIR, fileName), 'utf8')) as HolidayFile);
+  return createWorkingCalendar({
+    timeZone: 'Asia/Shanghai',
+    holidays: files.flatMap((file) => file.holidays.flatMap((holiday) => localDatesInRange(holiday.from, holiday.to))),
+    makeUpWorkdays: files.flatMap((file) => file.makeUpWorkdays.map((day) => day.date)),
+  });
+}
+
+/** Shanghai wall-clock time, e.g. at('2026-03-04 10:00'). */
+function at(localDateTime: string): Date {
+  return new Date(`${localDateTime.replace(' ', 'T')}:00+08:00`);
+}
+
+function iso(localDateTime: string): string {
+  return at(localDateTime).toISOString();
+}
+
+function expectDomainError(action: () => unknown, code: string): void {
+  let caught: unknown;
+  try {
+    action();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(DomainError);
+  expect((caught as DomainError).code).toBe(code);
+}
+
+const cal = shanghaiCalendar();
+const ONE_WORKING_DAY: SlaDuration = { unit: 'workingDays', amount: 1 };
+const THREE_WORKING_DAYS: SlaDuration = { unit: 'workingDays', amount: 3 };
+
+describe('addDuration', () => {
+  it.each<[string, SlaDuration, string, string]>([
+    ['2026-03-04 10:00', { unit: 'workingDays', amount: 3 }, '2026-03-09 10:00', 'resolve within 3 working days'],
+    ['2026-03-04 10:00', { unit: 'workingDays', amount: 1 }, '2026-03-05 10:00', 'contact within 1 working day'],
+    ['2026-03-04 10:00', { unit: 'workingHours', amount: 8 }, '2026-03-05 10:00', '8 working hours is one day'],
+    ['2026-03-04 11:30', { unit: 'workingHours', amount: 1 }, '2026-03-04 13:30', 'working hours skip lunch'],
+    ['2026-03-04 10:00', { unit: 'workingHours', amount: 0.5 }, '2026-03-04 10:30', 'fractional hours'],
+    ['2026-02-13 16:00', { unit: 'workingDays', amount: 1 }, '2026-02-14 16:00', 'lands on the 春节 make-up Saturday'],
+    ['2026-02-14 17:00', { unit: 'workingDays', amount: 1 }, '2026-02-24 17:00', 'skips the 春节 break'],
+    ['2026-02-14 17:00', { unit: 'calendarHours', amount: 24 }, '2026-02-15 17:00', 'calendar hours run through holidays'],
+    ['2026-03-07 22:00', { unit: 'calendarHours', amount: 3 }, '2026-03-08 01:00', 'calendar hours run through nights'],
+    ['2026-02-13 16:00', { unit: 'calendarDays', amount: 30 }, '2026-03-15 16:00', 'reports within 30 days'],
+    ['2026-03-04 10:00', { unit: 'workingDays', amount: 0 }, '2026-03-04 10:00', 'zero budget'],
+  ])('%s + %j = %s (%s)', (from, duration, expected) => {
+    expect(addDuration(cal, at(from), duration).toISOString()).toBe(iso(expected));
+  });
+
+  it('ignores the calendar for calendar units', () => {
+    const closed = createWorkingCalendar({ timeZone: 'Asia/Shanghai', businessHours: [], weekendDays: [0, 1, 2, 3, 4, 5, 6] });
+    expect(addDuration(closed, at('2026-10-01 10:00'), { unit: 'calendarHours', amount: 24 }).toISOString()).toBe(iso('2026-10-02 10:00'));
+    expect(addDuration(closed, at('2026-10-01 10:00'), { unit: 'calendarDays', amount: 7 }).toISOString()).toBe(iso('2026-10-08 10:00'));
+  });
+
+  it.each<SlaDuration>([
+    { unit: 'workingDays', amount: -1 },
+    { unit: 'calendarHours', amount: Number.POSITIVE_INFINITY },
+    { unit: 'fortnights', amount: 1 } as unknown as SlaDuration,
+  ])('rejects %j', (duration) => {
+    expectDomainError(() => addDuration(cal, at('2026-03-04 10:00'), duration), 'SLA.INVALID_DURATION');
+  });
+});
+
+describe('SLA clock', () => {
+  it('starts running with the deadline of the full duration', () => {
+    expect(startClock(cal, THREE_WORKING_DAYS, at('2026-03-02 10:00'))).toEqual<SlaClock>({
+      duration: THREE_WORKING_DAYS,
+      startedAt: iso('2026-03-02 10:00'),
+      consumedMinutes: 0,
+      runningSince: iso('2026-03-02 10:00'),
+      deadline: iso('2026-03-05 10:00'),
+    });
+  });
+
+  it('moves the deadline by exactly the working time spent waiting for the complainant', () => {
+    const started = startClock(cal, THREE_WORKING_DAYS, at('2026-03-02 10:00'));
+    const paused = pauseClock(cal, started, at('2026-03-02 11:00'));
+    expect(paused).toMatchObject({ consumedMinutes: 60, runningSince: null, deadline: null });
+
+    const resumed = resumeClock(cal, paused, at('2026-03-04 11:00'));
+    expect(resumed.runningSince).toBe(iso('2026-03-04 11:00'));
+    expect(resumed.deadline).toBe(iso('2026-03-09 10:00'));
+    const twoWorkingDays = 2 * 480;
+    expect(resumed.deadline).toBe(addWorkingMinutes(cal, new Date(started.deadline!), twoWorkingDays).toISOString());
+    expect(workingMinutesBetween(cal, new Date(started.deadline!), new Date(resumed.deadline!))).toBe(twoWorkingDays);
+  });
+
+  it('does not count a pause across 春节 as working time', () => {
+    const started = startClock(cal, ONE_WORKING_DAY, at('2026-02-13 16:00'));
+    const paused = pauseClock(cal, started, at('2026-02-13 17:00'));
+    const resumed = resumeClock(cal, paused, at('2026-02-24 09:00'));
+    // 60 minutes used on Friday, the remaining 420 run from Tuesday 09:00 across lunch.
+    expect(resumed.deadline).toBe(iso('2026-02-24 17:00'));
+  });
+
+  it('adds up several running periods', () => {
+    let clock = startClock(cal, ONE_WORKING_DAY, at('2026-03-04 09:00'));
+    clock = pauseClock(cal, clock, at('2026-03-04 10:00'));
+    clock = resumeClock(cal, clock, at('2026-03-04 14:00'));
+    clock = pauseClock(cal, clock, at('2026-03-04 16:00'));
+    expect(clock.consumedMinutes).toBe(180);
+    clock = resumeClock(cal, clock, at('2026-03-05 09:00'));
+    expect(clock.deadline).toBe(iso('2026-03-05 15:00'));
+  });
+
+  it('ignores a second pause and a second resume', () => {
+    const running = startClock(cal, THREE_WORKING_DAYS, at('2026-03-02 10:00'));
+    const paused = pauseClock(cal, running, at('2026-03-02 11:00'));
+    expect(pauseClock(cal, paused, at('2026-03-03 11:00'))).toBe(paused);
+    const resumed = resumeClock(cal, paused, at('2026-03-04 11:00'));
+    expect(resumeClock(cal, resumed, at('2026-03-05 11:00'))).toBe(resumed);
+  });
+
+  it('pauses and resumes calendar-unit clocks in real minutes', () => {
+    const started = startClock(cal, { unit: 'calendarHours', amount: 24 }, at('2026-02-14 17:00'));
+    expect(started.deadline).toBe(iso('2026-02-15 17:00'));
+    const paused = pauseClock(cal, started, at('2026-02-14 23:00'));
+    expect(paused.consumedMinutes).toBe(360);
+    const resumed = resumeClock(cal, paused, at('2026-02-15 05:00'));
+    expect(resumed.deadline).toBe(iso('2026-02-15 23:00'));
+  });
+
+  it('resumes an exhausted clock with the deadline already reached', () => {
+    const started = startClock(cal, { unit: 'workingHours', amount: 1 }, at('2026-03-04 09:00'));
+    const paused = pauseClock(cal, started, at('2026-03-04 11:00'));
+    const resumed = resumeClock(cal, paused, at('2026-03-05 09:00'));
+    expect(resumed.deadline).toBe(iso('2026-03-05 09:00'));
+    expect(isOverdue(resumed, at('2026-03-05 09:01'))).toBe(true);
+  });
+
+  it('survives a JSON round trip', () => {
+    const clock = pauseClock(cal, startClock(cal, THREE_WORKING_DAYS, at('2026-03-02 10:00')), at('2026-03-02 11:00'));
+    const stored = JSON.parse(JSON.stringify(clock)) as SlaClock;
+    expect(stored).toEqual(clock);
+    expect(resumeClock(cal, stored, at('2026-03-04 11:00'))).toEqual(resumeClock(cal, clock, at('2026-03-04 11:00')));
+  });
+
+  it('rejects a stored clock with a broken instant', () => {
+    const broken: SlaClock = { ...startClock(cal, ONE_WORKING_DAY, at('2026-03-04 09:00')), runningSince: 'soon' };
+    expectDomainError(() => pauseClock(cal, broken, at('2026-03-04 10:00')), 'SLA.INVALID_CLOCK');
+  });
+});
+
+describe('isOverdue', () => {
+  const clock = startClock(cal, ONE_WORKING_DAY, at('2026-03-04 09:00'));
+
+  it.each([
+    ['2026-03-04 12:00', false, 'before the deadline'],
+    ['2026-03-04 18:00', false, 'exactly at the deadline'],
+    ['2026-03-04 18:01', true, 'after the deadline'],
+    ['2026-03-10 10:00', true, 'days later'],
+  ])('at %s is %s (%s)', (now, expected) => {
+    expect(clock.deadline).toBe(iso('2026-03-04 18:00'));
+    expect(isOverdue(clock, at(now))).toBe(expected);
+  });
+
+  it('is never overdue while paused', () => {
+    const paused = pauseClock(cal, clock, at('2026-03-04 17:00'));
+    expect(isOverdue(paused, at('2026-06-01 10:00'))).toBe(false);
+  });
+});
+
+describe('fractionElapsed', () => {
+  const clock = startClock(cal, ONE_WORKING_DAY, at('2026-03-04 09:00'));
+
+  it.each([
+    ['2026-03-04 09:00', 0],
+    ['2026-03-04 12:00', 180 / 480],
+    ['2026-03-04 12:45', 180 / 480],
+    ['2026-03-04 16:24', 0.8],
+    ['2026-03-04 18:00', 1],
+    ['2026-03-05 09:48', 1.1],
+  ])('at %s is %d', (now, expected) => {
+    expect(fractionElapsed(cal, clock, at(now))).toBeCloseTo(expected, 10);
+  });
+
+  it('stands still while paused', () => {
+    const paused = pauseClock(cal, clock, at('2026-03-04 16:24'));
+    expect(fractionElapsed(cal, paused, at('2026-03-04 16:24'))).toBeCloseTo(0.8, 10);
+    expect(fractionElapsed(cal, paused, at('2026-03-11 16:24'))).toBeCloseTo(0.8, 10);
+  });
+
+  it('counts earlier running periods after a resume', () => {
+    const paused = pauseClock(cal, clock, at('2026-03-04 12:00'));
+    const resumed = resumeClock(cal, paused, at('2026-03-06 13:00'));
+    expect(fractionElapsed(cal, resumed, at('2026-03-06 16:24'))).toBeCloseTo((180 + 204) / 480, 10);
+  });
+
+  it('is 1 for a zero budget', () => {
+    const instant = startClock(cal, { unit: 'workingHours', amount: 0 }, at('2026-03-04 09:00'));
+    expect(fractionElapsed(cal, instant, at('2026-03-04 09:00'))).toBe(1);
+  });
+});
