@@ -33,21 +33,19 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const warnings: string[] = [];
 
   const rawEnv = withoutBlanks(options.env ?? process.env);
-  const envResult = envSchema.safeParse(rawEnv);
-  if (!envResult.success) problems.push(...envProblems(envResult.error));
-  const env = envResult.success ? envResult.data : undefined;
+  const env = parseEnv(rawEnv, problems);
 
-  const configDir = options.configDir ?? env?.CONFIG_DIR ?? rawEnv.CONFIG_DIR ?? './config';
-  const policy = loadPolicy(configDir, problems);
+  const configDir = options.configDir ?? env.CONFIG_DIR;
+  const { policy, parts, origin } = loadPolicy(configDir, problems);
   const years = loadCalendarYears(join(configDir, 'calendar'), problems);
 
-  if (env) problems.push(...crossCheckEnv(env));
-  if (policy) problems.push(...crossCheckPolicy(policy, policyFiles(configDir)));
+  problems.push(...crossCheckEnv(env));
+  problems.push(...crossCheckPolicy(parts, (key) => origin.get(key) ?? displayPath(configDir)));
   const calendar = policy && problems.length === 0 ? buildCalendar(policy, years, problems) : undefined;
 
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const currentYear = (options.now ?? new Date()).getUTCFullYear();
+  const currentYear = yearIn((policy as Policy).timeZone, options.now ?? new Date());
   const calendarYears = years.map((y) => y.year).sort();
   for (const year of [currentYear, currentYear + 1]) {
     if (!calendarYears.includes(year)) {
@@ -73,6 +71,19 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
 function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
   // An exported-but-empty variable (FOO=) means "not set", as in most twelve-factor apps.
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => !!entry[1]?.trim()));
+}
+
+/** Records every env problem; returns the env with the bad keys at their defaults so later checks still run. */
+function parseEnv(rawEnv: Record<string, string>, problems: ConfigProblem[]): Env {
+  const result = envSchema.safeParse(rawEnv);
+  if (result.success) return result.data;
+  problems.push(...envProblems(result.error));
+  const badKeys = new Set(result.error.issues.map((issue) => String(issue.path[0])));
+  return envSchema.parse(Object.fromEntries(Object.entries(rawEnv).filter(([key]) => !badKeys.has(key))));
+}
+
+function yearIn(timeZone: string, at: Date): number {
+  return Number(new Intl.DateTimeFormat('en', { timeZone, year: 'numeric' }).format(at));
 }
 
 function envProblems(error: z.ZodError): ConfigProblem[] {
@@ -104,20 +115,32 @@ function readYaml(file: string, problems: ConfigProblem[]): unknown {
   }
 }
 
+interface LoadedPolicy {
+  /** The whole policy, when every key is valid. */
+  policy: Policy | undefined;
+  /** The keys that are valid on their own, so checks across keys still run when others are broken. */
+  parts: Partial<Policy>;
+  /** Which file each top-level key came from. */
+  origin: Map<string, string>;
+}
+
 /** The policy may be split over several files; each top-level key lives in exactly one of them. */
-function loadPolicy(configDir: string, problems: ConfigProblem[]): Policy | undefined {
+function loadPolicy(configDir: string, problems: ConfigProblem[]): LoadedPolicy {
+  const origin = new Map<string, string>();
   const files = policyFiles(configDir);
   if (files.length === 0) {
     problems.push({ source: displayPath(configDir), key: '(folder)', message: 'no *.yaml policy files found; set CONFIG_DIR to the folder holding policy.yaml' });
-    return undefined;
+    return { policy: undefined, parts: {}, origin };
   }
   const merged: Record<string, unknown> = {};
-  const origin = new Map<string, string>();
+  let unreadable = false;
   for (const file of files) {
     const content = readYaml(file, problems);
+    if (content === undefined) unreadable = true;
     if (content === undefined || content === null) continue;
     if (typeof content !== 'object' || Array.isArray(content)) {
       problems.push({ source: displayPath(file), key: '(file)', message: 'expected a mapping of keys at the top level' });
+      unreadable = true;
       continue;
     }
     for (const [key, value] of Object.entries(content)) {
@@ -130,18 +153,38 @@ function loadPolicy(configDir: string, problems: ConfigProblem[]): Policy | unde
       merged[key] = value;
     }
   }
-  const result = policySchema.safeParse(merged);
-  if (result.success) return result.data;
-  for (const issue of result.error.issues) {
-    const top = String(issue.path[0] ?? '');
-    const description = policySchema.shape[top as keyof Policy]?.description;
-    problems.push({
-      source: origin.get(top) ?? displayPath(join(configDir, 'policy.yaml')),
-      key: issue.path.join('.') || '(root)',
-      message: issue.path.length <= 1 && description ? `${issue.message} (${description})` : issue.message,
-    });
+
+  const shape = policySchema.shape;
+  const parts: Record<string, unknown> = {};
+  let complete = true;
+  for (const [key, schema] of Object.entries(shape) as Array<[keyof Policy, z.ZodType]>) {
+    if (!(key in merged)) {
+      complete = false;
+      // A file that failed to parse probably holds it: that problem is already listed.
+      if (!unreadable) {
+        problems.push({ source: displayPath(configDir), key, message: `is missing from every *.yaml file (${schema.description})` });
+      }
+      continue;
+    }
+    const result = schema.safeParse(merged[key]);
+    if (result.success) {
+      parts[key] = result.data;
+      continue;
+    }
+    complete = false;
+    for (const issue of result.error.issues) {
+      problems.push({
+        source: origin.get(key)!,
+        key: [key, ...issue.path].join('.'),
+        message: issue.path.length === 0 ? `${issue.message} (${schema.description})` : issue.message,
+      });
+    }
   }
-  return undefined;
+  for (const key of Object.keys(merged).filter((k) => !(k in shape))) {
+    complete = false;
+    problems.push({ source: origin.get(key)!, key, message: `is not a setting; known keys: ${Object.keys(shape).join(', ')}` });
+  }
+  return { policy: complete ? (parts as Policy) : undefined, parts: parts as Partial<Policy>, origin };
 }
 
 function loadCalendarYears(dir: string, problems: ConfigProblem[]): CalendarYear[] {
@@ -150,7 +193,9 @@ function loadCalendarYears(dir: string, problems: ConfigProblem[]): CalendarYear
   for (const name of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
     const file = join(dir, name);
     const source = displayPath(file);
-    const result = calendarYearSchema.safeParse(readYaml(file, problems));
+    const content = readYaml(file, problems);
+    if (content === undefined) continue;
+    const result = calendarYearSchema.safeParse(content);
     if (!result.success) {
       for (const issue of result.error.issues) {
         problems.push({ source, key: issue.path.join('.') || '(root)', message: issue.message });
@@ -224,40 +269,44 @@ function crossCheckEnv(env: Env): ConfigProblem[] {
   return problems;
 }
 
-function crossCheckPolicy(policy: Policy, files: string[]): ConfigProblem[] {
+/** Checks across keys; each runs when the keys it needs are valid on their own. */
+function crossCheckPolicy(policy: Partial<Policy>, sourceOf: (topKey: string) => string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const source = files.length === 1 ? displayPath(files[0]!) : 'config';
-  const categories = new Set(policy.categories.map((c) => c.id));
-  const departments = new Set(policy.departments.map((d) => d.id));
+  const report = (key: string, message: string) => problems.push({ source: sourceOf(key.split('.')[0]!), key, message });
 
-  for (const [list, ids] of [['categories', policy.categories.map((c) => c.id)], ['departments', policy.departments.map((d) => d.id)]] as const) {
-    for (const duplicate of ids.filter((value, index) => ids.indexOf(value) !== index)) {
-      problems.push({ source, key: list, message: `id ${duplicate} appears more than once` });
+  for (const [list, entries] of [['categories', policy.categories], ['departments', policy.departments]] as const) {
+    const ids = (entries ?? []).map((entry) => entry.id);
+    for (const duplicate of new Set(ids.filter((value, index) => ids.indexOf(value) !== index))) {
+      report(list, `id ${duplicate} appears more than once`);
     }
   }
-  const prefixes = Object.values(policy.caseTypes).map((t) => t.prefix);
-  if (new Set(prefixes).size !== prefixes.length) {
-    problems.push({ source, key: 'caseTypes', message: `case-number prefixes must differ, got ${prefixes.join(', ')}` });
+  if (policy.caseTypes) {
+    const prefixes = Object.values(policy.caseTypes).map((t) => t.prefix);
+    if (new Set(prefixes).size !== prefixes.length) report('caseTypes', `case-number prefixes must differ, got ${prefixes.join(', ')}`);
   }
-  if (!departments.has(policy.routing.fallbackDepartment)) {
-    problems.push({ source, key: 'routing.fallbackDepartment', message: `unknown department ${policy.routing.fallbackDepartment}; known: ${[...departments].join(', ')}` });
+  if (policy.routing && policy.departments && policy.categories) {
+    const categories = policy.categories.map((c) => c.id);
+    const departments = policy.departments.map((d) => d.id);
+    if (!departments.includes(policy.routing.fallbackDepartment)) {
+      report('routing.fallbackDepartment', `unknown department ${policy.routing.fallbackDepartment}; known: ${departments.join(', ')}`);
+    }
+    policy.routing.rules.forEach((rule, index) => {
+      if (!categories.includes(rule.category)) {
+        report(`routing.rules.${index}.category`, `unknown category ${rule.category}; known: ${categories.join(', ')}`);
+      }
+      if (!departments.includes(rule.department)) {
+        report(`routing.rules.${index}.department`, `unknown department ${rule.department}; known: ${departments.join(', ')}`);
+      }
+    });
   }
-  policy.routing.rules.forEach((rule, index) => {
-    if (!categories.has(rule.category)) {
-      problems.push({ source, key: `routing.rules.${index}.category`, message: `unknown category ${rule.category}; known: ${[...categories].join(', ')}` });
-    }
-    if (!departments.has(rule.department)) {
-      problems.push({ source, key: `routing.rules.${index}.department`, message: `unknown department ${rule.department}; known: ${[...departments].join(', ')}` });
-    }
-  });
-  const intervals = policy.businessHours.intervals;
+  const intervals = policy.businessHours?.intervals ?? [];
   intervals.forEach((interval, index) => {
     if (interval.start >= interval.end) {
-      problems.push({ source, key: `businessHours.intervals.${index}`, message: `starts at ${interval.start} but ends at ${interval.end}` });
+      report(`businessHours.intervals.${index}`, `starts at ${interval.start} but ends at ${interval.end}`);
     }
     const previous = intervals[index - 1];
     if (previous && previous.end > interval.start) {
-      problems.push({ source, key: `businessHours.intervals.${index}`, message: 'overlaps the interval before it; list intervals in order, without overlaps' });
+      report(`businessHours.intervals.${index}`, 'overlaps the interval before it; list intervals in order, without overlaps');
     }
   });
   return problems;

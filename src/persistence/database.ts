@@ -46,7 +46,7 @@ async function openPostgres(url: string, poolSize: number, migrationsFolder: str
   pool.on('error', () => undefined);
   const db = drizzlePostgres(pool, { schema });
   try {
-    await migratePostgres(db, { migrationsFolder });
+    await migrateExclusively(pool, migrationsFolder);
   } catch (error) {
     await pool.end();
     throw error;
@@ -61,9 +61,27 @@ async function openPostgres(url: string, poolSize: number, migrationsFolder: str
   };
 }
 
+// Several processes (APP_ROLE split) may start at once: one migrates, the others wait.
+const MIGRATION_LOCK_ID = 7_261_342;
+
+async function migrateExclusively(pool: Pool, migrationsFolder: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    await migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder });
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
+    client.release();
+  }
+}
+
 async function openPglite(dir: string, migrationsFolder: string): Promise<DatabaseHandle> {
   mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
+  return attachPglite(await PGlite.create(dir), migrationsFolder);
+}
+
+/** Migrates and wraps an open PGlite client; the handle owns it from then on. */
+export async function attachPglite(client: PGlite, migrationsFolder = defaultMigrationsFolder): Promise<DatabaseHandle> {
   const db = drizzlePglite(client, { schema });
   try {
     await migratePglite(db, { migrationsFolder });

@@ -23,7 +23,8 @@ export function staffRepository(db: Database): StaffRepository {
         .select({ id: staff.id, name: staff.name, departmentId: staff.departmentId, active: staff.active, openCases })
         .from(staff)
         .leftJoin(cases, and(eq(cases.assigneeId, staff.id), inArray(cases.status, [...OPEN_STATUSES])))
-        .where(eq(staff.departmentId, departmentId))
+        // Agents take cases; supervisors and managers oversee them.
+        .where(and(eq(staff.departmentId, departmentId), eq(staff.role, 'agent')))
         .groupBy(staff.id);
       return rows.map((row) => ({ ...row, departmentId: row.departmentId ?? departmentId, openCases: Number(row.openCases) }));
     },
