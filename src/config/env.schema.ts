@@ -16,7 +16,12 @@ const url = (protocols: readonly string[]) =>
  * it is printed next to any problem at start-up and is the source of the README's table.
  */
 export const envSchema = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000).describe('HTTP port of the web role'),
+  PORT: z.coerce
+    .number({ error: 'expected a port number from 0 to 65535' })
+    .int()
+    .min(0)
+    .max(65535)
+    .default(3000).describe('HTTP port of the web role (0 = any free port)'),
   HOST: z.string().default('0.0.0.0').describe('Address the HTTP server binds to'),
   DATA_DIR: z
     .string()

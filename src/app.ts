@@ -1,0 +1,117 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { CaseServiceDeps } from './application/case-service';
+import { createEventBus } from './application/event-bus';
+import type { Store } from './application/ports';
+import type { AppConfig } from './config/load-config';
+import { createHttpApp } from './http/app';
+import { createSimplifier } from './i18n/simplify';
+import type { Logger } from './logger';
+import { openDatabase, type DatabaseHandle } from './persistence/database';
+import { createStore } from './persistence/store';
+import { createQueues, type Queues } from './queues/queues';
+import { openRedis, type RedisHandle } from './redis/redis-connection';
+
+export interface RunningApp {
+  config: AppConfig;
+  store: Store;
+  cases: CaseServiceDeps;
+  database: DatabaseHandle;
+  redis: RedisHandle;
+  queues: Queues;
+  /** Where the web role listens, e.g. http://127.0.0.1:3000; undefined in worker and scheduler roles. */
+  url: string | undefined;
+  /** Stops taking requests, lets in-flight ones finish (up to SHUTDOWN_TIMEOUT_MS), then closes everything. */
+  stop(): Promise<void>;
+}
+
+/** The composition root: open the stores, wire the use cases and channels, listen. */
+export async function startApp(config: AppConfig, logger: Logger): Promise<RunningApp> {
+  const { env } = config;
+  const dataDir = resolve(env.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      await withDeadline(close(), env.SHUTDOWN_TIMEOUT_MS).catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));
+    }
+  };
+
+  try {
+    const redis = await openRedis({ url: env.REDIS_URL, dataDir: join(dataDir, 'redis'), log: (message) => logger.info(message) });
+    closers.push(redis.close);
+    logger.info({ embedded: redis.embedded }, 'redis connected');
+
+    const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir, poolSize: env.DATABASE_POOL_SIZE });
+    closers.push(database.close);
+    logger.info({ kind: database.kind }, 'database ready, migrations applied');
+
+    const store = createStore(database.db);
+    await store.departments.ensure(config.policy.departments);
+
+    const queues = createQueues(redis.client);
+    closers.push(queues.close);
+
+    const events = createEventBus((error, event) => logger.error({ err: error, event: event.type, caseId: event.caseId }, 'event handler failed'));
+    const cases: CaseServiceDeps = { store, policy: config.policy, calendar: config.calendar, simplify: createSimplifier(), events };
+
+    let url: string | undefined;
+    if (env.APP_ROLE === 'all' || env.APP_ROLE === 'web') {
+      const app = createHttpApp({
+        logger,
+        health: {
+          role: env.APP_ROLE,
+          channels: config.channels,
+          checks: [
+            { name: 'database', check: async () => (await database.ping(), { kind: database.kind }) },
+            { name: 'redis', check: async () => (await redis.client.ping(), { embedded: redis.embedded }) },
+          ],
+        },
+      });
+      const server = createServer(app);
+      await listen(server, env.PORT, env.HOST);
+      closers.push(() => closeServer(server, env.SHUTDOWN_TIMEOUT_MS));
+      const address = server.address() as AddressInfo;
+      url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+      logger.info({ url, channels: config.channels }, 'listening');
+    }
+
+    let stopping: Promise<void> | undefined;
+    return { config, store, cases, database, redis, queues, url, stop: () => (stopping ??= closeAll()) };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** A dependency that no longer answers must not keep the process from exiting. */
+function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`gave up after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolvePromise();
+    });
+  });
+}
+
+function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolvePromise) => {
+    const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearTimeout(force);
+      resolvePromise();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,20 @@
+import express, { type Express } from 'express';
+import type { Logger } from '../logger';
+import { errorHandler, notFoundHandler } from './error-handler';
+import { healthRoutes, type HealthOptions } from './health.routes';
+
+export interface HttpAppOptions {
+  logger: Logger;
+  health: HealthOptions;
+}
+
+/** The Express application: health now; the admin API and channel webhooks mount here. */
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.use(healthRoutes(options.health));
+  app.use(notFoundHandler);
+  app.use(errorHandler(options.logger));
+  return app;
+}
