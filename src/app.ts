@@ -3,21 +3,25 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { CaseServiceDeps } from './application/case-service';
+import type { ConversationDeps } from './application/conversation-service';
 import { createEventBus } from './application/event-bus';
 import type { Store } from './application/ports';
 import type { AppConfig } from './config/load-config';
+import { consoleRoutes } from './channels/console/console.routes';
 import { createHttpApp } from './http/app';
-import { createSimplifier } from './i18n/simplify';
+import { createLanguageKit } from './i18n/language-kit';
 import type { Logger } from './logger';
 import { openDatabase, type DatabaseHandle } from './persistence/database';
 import { createStore } from './persistence/store';
 import { createQueues, type Queues } from './queues/queues';
+import { redisConversationStore } from './redis/conversation-store';
 import { openRedis, type RedisHandle } from './redis/redis-connection';
 
 export interface RunningApp {
   config: AppConfig;
   store: Store;
   cases: CaseServiceDeps;
+  conversations: ConversationDeps;
   database: DatabaseHandle;
   redis: RedisHandle;
   queues: Queues;
@@ -27,8 +31,13 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Serve HTTP in the web role (default true); the in-process terminal chat turns it off. */
+  http?: boolean;
+}
+
 /** The composition root: open the stores, wire the use cases and channels, listen. */
-export async function startApp(config: AppConfig, logger: Logger): Promise<RunningApp> {
+export async function startApp(config: AppConfig, logger: Logger, options: StartOptions = {}): Promise<RunningApp> {
   const { env } = config;
   const dataDir = resolve(env.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
@@ -55,12 +64,25 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     closers.push(queues.close);
 
     const events = createEventBus((error, event) => logger.error({ err: error, event: event.type, caseId: event.caseId }, 'event handler failed'));
-    const cases: CaseServiceDeps = { store, policy: config.policy, calendar: config.calendar, simplify: createSimplifier(), events };
+    const language = await createLanguageKit(config.policy);
+    const cases: CaseServiceDeps = { store, policy: config.policy, calendar: config.calendar, simplify: language.analysis.simplify, events };
+    const conversations: ConversationDeps = {
+      cases,
+      conversations: redisConversationStore(redis.client, {
+        intakeTtlSeconds: config.policy.conversation.intakeExpiryHours * 3600,
+        idleTtlSeconds: 30 * 86_400,
+      }),
+      analysis: language.analysis,
+      renderer: language.renderer,
+      catalog: language.catalog,
+      onError: (error, context) => logger.error({ err: error, ...context }, 'conversation effect failed'),
+    };
 
     let url: string | undefined;
-    if (env.APP_ROLE === 'all' || env.APP_ROLE === 'web') {
+    if ((env.APP_ROLE === 'all' || env.APP_ROLE === 'web') && options.http !== false) {
       const app = createHttpApp({
         logger,
+        routes: [consoleRoutes(conversations, store.attachments)],
         health: {
           role: env.APP_ROLE,
           channels: config.channels,
@@ -79,7 +101,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     }
 
     let stopping: Promise<void> | undefined;
-    return { config, store, cases, database, redis, queues, url, stop: () => (stopping ??= closeAll()) };
+    return { config, store, cases, conversations, database, redis, queues, url, stop: () => (stopping ??= closeAll()) };
   } catch (error) {
     await closeAll();
     throw error;

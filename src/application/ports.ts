@@ -54,6 +54,9 @@ export interface CaseRepository {
   getForUpdate(id: string): Promise<Case | null>;
   get(id: string): Promise<Case | null>;
   findByNumber(number: string): Promise<Case | null>;
+  findBySubmissionKey(key: string): Promise<Case | null>;
+  /** The complainant's cases in a category since a date, newest first, to spot repeat complaints. */
+  recentOfComplainant(query: { identityId: string; category: string; since: Date }): Promise<Case[]>;
   /** Saves when `record.version` is still the stored one, bumping it; returns false on a concurrent change. */
   update(record: Case): Promise<boolean>;
   /** Cases on the same matter (category and place) since `since`, leaving out rejected and withdrawn ones. */
@@ -91,6 +94,25 @@ export interface DepartmentRepository {
   setManager(id: string, staffId: string | null): Promise<void>;
 }
 
+export interface Attachment {
+  id: string;
+  caseId: string | null;
+  identityId: string | null;
+  channel: string;
+  /** The channel's own reference (Telegram file_id, WeChat MediaId); never a URL holding a token. */
+  externalRef: string;
+  contentType: string | null;
+  sizeBytes: number | null;
+  storagePath: string | null;
+}
+
+export interface AttachmentRepository {
+  add(attachment: Omit<Attachment, 'id' | 'caseId'> & { caseId?: string | null }): Promise<Attachment>;
+  /** Links evidence received during the intake to the case it belongs to. */
+  attachToCase(ids: readonly string[], caseId: string): Promise<void>;
+  listForCase(caseId: string): Promise<Attachment[]>;
+}
+
 export interface OutboxRepository {
   add(messages: readonly OutboxMessage[]): Promise<void>;
 }
@@ -103,6 +125,7 @@ export interface Repositories {
   staff: StaffRepository;
   departments: DepartmentRepository;
   outbox: OutboxRepository;
+  attachments: AttachmentRepository;
 }
 
 /** The storage port: repositories outside a transaction, or all of them inside one. */

@@ -5,6 +5,7 @@ import type { DomainEvent } from '../domain/domain-events';
 import { DomainError } from '../domain/errors';
 import { departmentFor, pickAssignee } from '../domain/routing';
 import { assessSeverity } from '../domain/severity';
+import { textSimilarity } from '../domain/similarity';
 import { startClock } from '../domain/sla';
 import type { CaseServiceDeps } from './case-service';
 import type { NewCaseEvent, OutboxMessage, Repositories } from './ports';
@@ -26,6 +27,10 @@ export interface SubmitCaseInput {
   /** The staff member complained about, when known: never routed the case (回避). */
   accusedStaffId?: string | null;
   wants: Want[];
+  /** Attachments (evidence photos) already stored, to be linked to the case. */
+  attachmentIds?: string[];
+  /** Same key, same case: a retry after a crash or timeout returns the case filed the first time. */
+  submissionKey?: string | null;
 }
 
 export interface SubmittedCase {
@@ -36,6 +41,8 @@ export interface SubmittedCase {
   assigneeId: string | null;
   acknowledgeBy: Date;
   resolveBy: Date;
+  /** The earlier case this one repeats, if any. */
+  linkedCaseNumber: string | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -47,6 +54,10 @@ const DAY_MS = 86_400_000;
 export async function submitCase(deps: CaseServiceDeps, input: SubmitCaseInput, now: Date): Promise<SubmittedCase> {
   const { policy, calendar, simplify } = deps;
   validate(deps, input);
+  if (input.submissionKey) {
+    const earlier = await deps.store.cases.findBySubmissionKey(input.submissionKey);
+    if (earlier) return submittedFrom(earlier, null);
+  }
 
   const key = counterKey(policy.caseTypes[input.type].prefix, now, policy.timeZone);
   const descriptionSimplified = simplify(input.description);
@@ -55,7 +66,7 @@ export async function submitCase(deps: CaseServiceDeps, input: SubmitCaseInput, 
   const departmentId = departmentFor(input.category, toRoutingRules(policy), policy.routing.fallbackDepartment);
   const resolveDuration = input.type === 'report' ? policy.sla.resolveReport : policy.sla.resolveGeneral;
 
-  const { record, domainEvents } = await deps.store.transaction(async (repos) => {
+  const { record, linked, domainEvents } = await deps.store.transaction(async (repos) => {
     // Taken first: the counter row lock serialises submissions of the same month and type,
     // which keeps numbers gap-free and the "same matter" count below race-free.
     const serial = await repos.counters.next(key);
@@ -100,6 +111,7 @@ export async function submitCase(deps: CaseServiceDeps, input: SubmitCaseInput, 
       departmentId,
       assigneeId: null,
       linkedCaseId: null,
+      submissionKey: input.submissionKey ?? null,
       sla: {
         acknowledge: startClock(calendar, policy.sla.acknowledge, now),
         resolve: startClock(calendar, resolveDuration, now),
@@ -109,6 +121,8 @@ export async function submitCase(deps: CaseServiceDeps, input: SubmitCaseInput, 
       version: 1,
     };
     complainants.add(complainantKey(record));
+    const linked = identity ? await findRepeated(deps, repos, { identityId: identity.id, category: input.category, descriptionSimplified, now }) : null;
+    record.linkedCaseId = linked?.id ?? null;
 
     const assessment = assessSeverity(
       { texts: [input.description, descriptionSimplified, location ?? ''], relatedComplainants: complainants.size },
@@ -158,21 +172,44 @@ export async function submitCase(deps: CaseServiceDeps, input: SubmitCaseInput, 
         await markCollective(repos, sameMatter, { now, timeline, domainEvents });
       }
     }
+    if (linked) {
+      timeline.push({ caseId: id, at: now, type: 'linked_repeat', actor: { kind: 'system' }, data: { caseId: linked.id, number: linked.number } });
+    }
+    if (input.attachmentIds?.length) {
+      await repos.attachments.attachToCase(input.attachmentIds, id);
+      timeline.push({ caseId: id, at: now, type: 'evidence_attached', actor, data: { attachmentIds: input.attachmentIds } });
+    }
     await repos.events.append(timeline);
     await repos.outbox.add(outbox);
-    return { record, domainEvents };
+    return { record, linked, domainEvents };
   });
 
   await deps.events.publish(domainEvents);
+  return submittedFrom(record, linked?.number ?? null);
+}
+
+function submittedFrom(record: Case, linkedCaseNumber: string | null): SubmittedCase {
   return {
     caseId: record.id,
     number: record.number,
     severity: record.severity,
-    departmentId,
+    departmentId: record.departmentId!,
     assigneeId: record.assigneeId,
-    acknowledgeBy: new Date(record.sla.acknowledge!.deadline!),
-    resolveBy: new Date(record.sla.resolve!.deadline!),
+    acknowledgeBy: new Date(record.sla.acknowledge!.deadline ?? record.sla.acknowledge!.startedAt),
+    resolveBy: new Date(record.sla.resolve?.deadline ?? record.createdAt),
+    linkedCaseNumber,
   };
+}
+
+/** 重复投诉: the same person, the same category, a similar account, within the window. */
+async function findRepeated(
+  { policy }: CaseServiceDeps,
+  repos: Repositories,
+  query: { identityId: string; category: string; descriptionSimplified: string; now: Date },
+): Promise<Case | null> {
+  const since = new Date(query.now.getTime() - policy.repeatComplaints.windowDays * DAY_MS);
+  const earlier = await repos.cases.recentOfComplainant({ identityId: query.identityId, category: query.category, since });
+  return earlier.find((c) => textSimilarity(c.descriptionSimplified, query.descriptionSimplified) >= policy.repeatComplaints.minSimilarity) ?? null;
 }
 
 function validate({ policy }: CaseServiceDeps, input: SubmitCaseInput): void {

@@ -87,8 +87,28 @@ export const policySchema = z.object({
     .object({
       intakeExpiryHours: z.number().positive(),
       reminderAfterHours: z.number().positive(),
+      minDescriptionLength: z.number().int().min(1),
+      maxNameLength: z.number().int().min(1),
     })
-    .describe('How long an unfinished intake is kept'),
+    .refine((c) => c.reminderAfterHours < c.intakeExpiryHours, 'reminderAfterHours must be less than intakeExpiryHours')
+    .describe('How the chat intake behaves: expiry, reminder, minimum detail'),
+  repeatComplaints: z
+    .object({
+      windowDays: z.number().int().min(1),
+      minSimilarity: z.number().gt(0).max(1),
+    })
+    .describe('Same complainant, same category, similar text within the window: the new case is linked to the earlier one'),
+  support: z
+    .object({ hotline: z.string().min(1), hours: label })
+    .describe('How to reach a person, offered by "talk to a person"'),
+  places: z
+    .record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a /start payload: 1-64 of A-Z a-z 0-9 _ -'), label)
+    .default({})
+    .describe('Telegram /start payloads and WeChat QR scene keys that pre-fill where it happened'),
+  faq: z
+    .array(z.object({ id, keywords: z.array(z.string().min(1)).min(1), question: label, answer: label }))
+    .default([])
+    .describe('Answers offered before an intake starts, matched by keyword in either script'),
 });
 
 export type Policy = z.infer<typeof policySchema>;

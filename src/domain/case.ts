@@ -43,7 +43,10 @@ export interface Case {
   wants: Want[];
   departmentId: string | null;
   assigneeId: string | null;
+  /** An earlier case of the same complainant on the same matter (a repeat complaint). */
   linkedCaseId: string | null;
+  /** Identifies the intake that filed it, so a retried submission cannot file it twice. */
+  submissionKey: string | null;
   sla: Partial<Record<SlaName, SlaClock>>;
   createdAt: Date;
   updatedAt: Date;

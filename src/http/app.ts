@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { Logger } from '../logger';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { healthRoutes, type HealthOptions } from './health.routes';
@@ -6,6 +6,8 @@ import { healthRoutes, type HealthOptions } from './health.routes';
 export interface HttpAppOptions {
   logger: Logger;
   health: HealthOptions;
+  /** Channel webhooks and APIs, mounted before the 404 handler. */
+  routes?: readonly Router[];
 }
 
 /** The Express application: health now; the admin API and channel webhooks mount here. */
@@ -14,6 +16,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(healthRoutes(options.health));
+  for (const router of options.routes ?? []) app.use(router);
   app.use(notFoundHandler);
   app.use(errorHandler(options.logger));
   return app;

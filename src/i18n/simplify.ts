@@ -11,7 +11,13 @@ export type Simplify = (text: string) => string;
  * Building a converter costs ~100 ms and tens of MB, so build it once and pass it around.
  */
 export function createSimplifier(): Simplify {
-  const fromTaiwan = OpenCC.Converter({ from: 'twp', to: 'cn' });
+  // Character level, not Taiwan phrases: twp would turn 查詢 into 查找 and 資訊 into 信息, changing the words.
+  const fromTaiwan = OpenCC.Converter({ from: 'tw', to: 'cn' });
   const fromHongKong = OpenCC.Converter({ from: 'hk', to: 'cn' });
   return (text) => fromHongKong(fromTaiwan(text));
+}
+
+/** Simplified → traditional with Taiwan phrasing, for config wording given only in simplified. */
+export function createTraditionalizer(): Simplify {
+  return OpenCC.Converter({ from: 'cn', to: 'twp' });
 }

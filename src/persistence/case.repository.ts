@@ -23,6 +23,19 @@ export function caseRepository(db: Database): CaseRepository {
       const [row] = await db.select().from(cases).where(eq(cases.number, number));
       return row ? toCase(row) : null;
     },
+    async findBySubmissionKey(key) {
+      const [row] = await db.select().from(cases).where(eq(cases.submissionKey, key));
+      return row ? toCase(row) : null;
+    },
+    async recentOfComplainant({ identityId, category, since }) {
+      const rows = await db
+        .select()
+        .from(cases)
+        .where(and(eq(cases.complainantIdentityId, identityId), eq(cases.category, category), gte(cases.createdAt, since)))
+        .orderBy(desc(cases.createdAt))
+        .limit(20);
+      return rows.map(toCase);
+    },
     async update(record) {
       const updated = await db
         .update(cases)

@@ -85,6 +85,8 @@ export const cases = pgTable(
     departmentId: text('department_id').references(() => departments.id),
     assigneeId: uuid('assignee_id').references(() => staff.id),
     linkedCaseId: uuid('linked_case_id'),
+    /** Identifies one intake of one person: a retried submission finds its case instead of filing it twice. */
+    submissionKey: text('submission_key'),
     sla: jsonb('sla').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -99,6 +101,7 @@ export const cases = pgTable(
     index('cases_complainant_idx').on(t.complainantIdentityId, t.createdAt),
     index('cases_category_created_idx').on(t.category, t.createdAt),
     index('cases_same_matter_idx').on(t.category, t.locationKey, t.createdAt),
+    uniqueIndex('cases_submission_key').on(t.submissionKey),
   ],
 );
 

@@ -1,4 +1,5 @@
 import type { Repositories, Store } from '../application/ports';
+import { attachmentRepository } from './attachment.repository';
 import { caseEventRepository } from './case-event.repository';
 import { caseRepository } from './case.repository';
 import { counterRepository } from './counter.repository';
@@ -17,6 +18,7 @@ function repositories(db: Database): Repositories {
     staff: staffRepository(db),
     departments: departmentRepository(db),
     outbox: outboxRepository(db),
+    attachments: attachmentRepository(db),
   };
 }
 

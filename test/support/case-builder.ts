@@ -32,6 +32,7 @@ export function buildCase(overrides: Partial<Case> = {}): Case {
     departmentId: 'customer_service',
     assigneeId: null,
     linkedCaseId: null,
+    submissionKey: null,
     sla: {},
     createdAt: now,
     updatedAt: now,
