@@ -15,6 +15,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY drizzle ./drizzle
 COPY config ./config
+COPY locales ./locales
 VOLUME /data
 EXPOSE 3000
 USER node

@@ -3,13 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { CaseServiceDeps } from './application/case-service';
-import type { ConversationDeps } from './application/conversation-service';
+import { sendDueReminders, type ConversationDeps } from './application/conversation-service';
 import { createEventBus } from './application/event-bus';
 import type { Store } from './application/ports';
 import type { AppConfig } from './config/load-config';
 import { consoleRoutes } from './channels/console/console.routes';
 import { createHttpApp } from './http/app';
-import { createLanguageKit } from './i18n/language-kit';
+import { createLanguageKit, type LanguageKit } from './i18n/language-kit';
+import type { Policy } from './config/policy.schema';
+import type { Redis } from 'ioredis';
 import type { Logger } from './logger';
 import { openDatabase, type DatabaseHandle } from './persistence/database';
 import { createStore } from './persistence/store';
@@ -29,6 +31,33 @@ export interface RunningApp {
   url: string | undefined;
   /** Stops taking requests, lets in-flight ones finish (up to SHUTDOWN_TIMEOUT_MS), then closes everything. */
   stop(): Promise<void>;
+}
+
+// Reminders are due hours after the last message; a minute's delay does not matter.
+const REMINDER_SWEEP_MS = 60_000;
+
+/** The dialog wired to its stores: used by the app, the terminal chat and the tests alike. */
+export function conversationDeps(parts: {
+  cases: CaseServiceDeps;
+  redis: Redis;
+  language: LanguageKit;
+  policy: Policy;
+  onError: ConversationDeps['onError'];
+}): ConversationDeps {
+  const { conversation } = parts.policy;
+  return {
+    cases: parts.cases,
+    conversations: redisConversationStore(parts.redis, {
+      intakeTtlSeconds: conversation.intakeExpiryHours * 3600,
+      reminderAfterSeconds: conversation.reminderAfterHours * 3600,
+      // Between intakes, the language and any pending question (a rating) are kept a month.
+      idleTtlSeconds: 30 * 86_400,
+    }),
+    analysis: parts.language.analysis,
+    renderer: parts.language.renderer,
+    catalog: parts.language.catalog,
+    onError: parts.onError,
+  };
 }
 
 export interface StartOptions {
@@ -66,17 +95,21 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
     const events = createEventBus((error, event) => logger.error({ err: error, event: event.type, caseId: event.caseId }, 'event handler failed'));
     const language = await createLanguageKit(config.policy);
     const cases: CaseServiceDeps = { store, policy: config.policy, calendar: config.calendar, simplify: language.analysis.simplify, events };
-    const conversations: ConversationDeps = {
+    const conversations = conversationDeps({
       cases,
-      conversations: redisConversationStore(redis.client, {
-        intakeTtlSeconds: config.policy.conversation.intakeExpiryHours * 3600,
-        idleTtlSeconds: 30 * 86_400,
-      }),
-      analysis: language.analysis,
-      renderer: language.renderer,
-      catalog: language.catalog,
+      redis: redis.client,
+      language,
+      policy: config.policy,
       onError: (error, context) => logger.error({ err: error, ...context }, 'conversation effect failed'),
-    };
+    });
+
+    if (env.APP_ROLE === 'all' || env.APP_ROLE === 'scheduler') {
+      const timer = setInterval(() => {
+        sendDueReminders(conversations, new Date()).catch((error: unknown) => logger.error({ err: error }, 'reminder sweep failed'));
+      }, REMINDER_SWEEP_MS);
+      timer.unref();
+      closers.push(async () => clearInterval(timer));
+    }
 
     let url: string | undefined;
     if ((env.APP_ROLE === 'all' || env.APP_ROLE === 'web') && options.http !== false) {

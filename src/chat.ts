@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startApp, type RunningApp } from './app';
@@ -60,25 +60,27 @@ async function main(): Promise<void> {
     turn = (line) => consoleTurn(running.conversations, running.store.attachments, user, line, new Date());
   }
 
-  const terminal = createInterface({ input: process.stdin, output: process.stdout });
+  const terminal = createInterface({ input: process.stdin, output: process.stdout, prompt: `${user}> ` });
+  // Typed lines echo by themselves; piped ones (a scripted demo) are echoed so the transcript reads.
+  const echo = !process.stdin.isTTY;
   const show = (replies: Reply[]) => {
     for (const reply of replies) console.log(renderForTerminal(reply).map((line) => `bot> ${line}`).join('\n'));
   };
+  // Taken before the first await: lines a pipe delivers meanwhile would otherwise be lost.
+  const lines = terminal[Symbol.asyncIterator]();
   try {
     show(await turn('/start'));
-    for (;;) {
-      let line: string;
-      try {
-        line = await terminal.question(`${user}> `);
-      } catch {
-        break; // Ctrl-D
-      }
+    terminal.prompt();
+    for (let next = await lines.next(); !next.done; next = await lines.next()) {
+      const line = next.value;
+      if (echo) console.log(line);
       if (line.trim() === '/quit') break;
       try {
         show(await turn(line));
       } catch (error) {
         console.error(`(error: ${(error as Error).message})`);
       }
+      terminal.prompt();
     }
   } finally {
     terminal.close();

@@ -19,6 +19,10 @@ export interface ConversationStore {
    * saves what it returns (null deletes). A double-tapped button cannot run two steps at once.
    */
   withConversation<T>(key: string, work: (state: ConversationState | null) => Promise<{ state: ConversationState | null; value: T }>): Promise<T>;
+  /** Keys of conversations whose unfinished intake is due a reminder at `now`. */
+  dueReminders(now: Date, limit: number): Promise<string[]>;
+  /** Forgets a due reminder once handled (sent, or no longer needed). */
+  reminderHandled(key: string): Promise<void>;
 }
 
 /** Script detection and simplification, done at the edge with OpenCC. */
@@ -53,6 +57,11 @@ export interface Person {
 
 export const conversationKey = (person: Person) => `${person.channel}:${person.externalId}`;
 
+function personOf(key: string): Person {
+  const separator = key.indexOf(':');
+  return { channel: key.slice(0, separator), externalId: key.slice(separator + 1) };
+}
+
 /** One message from a person: the engine's step, its effects run, the replies in their script. */
 export function handleMessage(deps: ConversationDeps, person: Person, message: InboundMessage, now: Date): Promise<Reply[]> {
   const text = message.kind === 'text' ? message.text : message.kind === 'image' ? (message.caption ?? '') : message.kind === 'location' ? (message.label ?? '') : '';
@@ -82,7 +91,7 @@ const MAX_EFFECTS = 16;
 async function converse(deps: ConversationDeps, person: Person, first: EngineInput, now: Date): Promise<Reply[]> {
   return deps.conversations.withConversation(conversationKey(person), async (stored) => {
     const ctx: EngineContext = { now, catalog: deps.catalog, spell: deps.renderer.spell };
-    let result = step(stored, first, ctx);
+    let result = step(stored, stored ? first : await withRememberedLocale(deps, person, first), ctx);
     const says: Say[] = [...result.replies];
     const queue: Effect[] = [...result.effects];
     let state = result.state;
@@ -164,6 +173,13 @@ async function runEffect(deps: ConversationDeps, person: Person, effect: Effect,
   }
 }
 
+/** A conversation that expired still answers in the script the person last used, kept with their identity. */
+async function withRememberedLocale(deps: ConversationDeps, person: Person, input: EngineInput): Promise<EngineInput> {
+  if (input.kind !== 'message' || input.script !== 'unknown') return input;
+  const remembered = (await deps.cases.store.identities.find(person.channel, person.externalId))?.locale;
+  return remembered && remembered !== 'unknown' ? { ...input, languageHint: remembered } : input;
+}
+
 function identityOf(deps: ConversationDeps, person: Person) {
   return deps.cases.store.identities.upsert({ channel: person.channel, externalId: person.externalId, kind: 'complainant', displayName: person.displayName ?? null });
 }
@@ -181,4 +197,27 @@ function summaryOf(record: Case): CaseSummary {
     submittedAt: record.createdAt,
     nextDeadline: isOpen(record.status) && running[0] ? new Date(running[0]) : null,
   };
+}
+
+/**
+ * One reminder for each intake left unfinished (config: conversation.reminderAfterHours). The
+ * reminder is written to the outbox like any push, and the channel's worker delivers it.
+ */
+export async function sendDueReminders(deps: ConversationDeps, now: Date, limit = 100): Promise<number> {
+  let sent = 0;
+  for (const key of await deps.conversations.dueReminders(now, limit)) {
+    const person = personOf(key);
+    try {
+      const replies = await converse(deps, person, { kind: 'reminderDue' }, now);
+      if (replies.length > 0) {
+        const identity = await identityOf(deps, person);
+        await deps.cases.store.outbox.add([{ caseId: null, recipient: { kind: 'identity', identityId: identity.id }, kind: 'chat_replies', payload: { replies } }]);
+        sent += 1;
+      }
+      await deps.conversations.reminderHandled(key);
+    } catch (error) {
+      deps.onError(error, { task: 'reminder', channel: person.channel });
+    }
+  }
+  return sent;
 }

@@ -78,6 +78,7 @@ export interface IdentityRepository {
   /** Finds the person on that channel or records them; refreshes name and script when given. */
   upsert(identity: Pick<ChannelIdentity, 'channel' | 'externalId' | 'kind'> & Partial<Pick<ChannelIdentity, 'displayName' | 'locale'>>): Promise<ChannelIdentity>;
   get(id: string): Promise<ChannelIdentity | null>;
+  find(channel: string, externalId: string): Promise<ChannelIdentity | null>;
 }
 
 export interface StaffRepository {

@@ -18,7 +18,10 @@ export function step(previous: ConversationState | null, input: EngineInput, ctx
   const base = previous ?? newConversation(initialLocale(input, ctx), ctx.now);
   const state: ConversationState = { ...base, locale: localeAfter(base.locale, input), updatedAt: ctx.now.toISOString() };
   const result = dispatch(state, input, ctx);
-  const effects = result.state.locale !== base.locale && previous ? [...result.effects, { kind: 'rememberLocale' as const, locale: result.state.locale }] : result.effects;
+  // Remembered with the person's identity too, for when this conversation has expired.
+  const localeChanged = previous ? result.state.locale !== previous.locale : input.kind === 'message' && input.script !== 'unknown';
+  const remembers = result.effects.some((effect) => effect.kind === 'rememberLocale');
+  const effects = localeChanged && !remembers ? [...result.effects, { kind: 'rememberLocale' as const, locale: result.state.locale }] : result.effects;
   return { ...result, effects };
 }
 

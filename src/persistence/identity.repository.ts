@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { ChannelIdentity, IdentityRepository } from '../application/ports';
 import type { Database } from './database';
 import { channelIdentities } from './schema';
@@ -21,6 +21,13 @@ export function identityRepository(db: Database): IdentityRepository {
         .returning();
       if (!row) throw new Error('identity upsert returned no row');
       return toIdentity(row);
+    },
+    async find(channel, externalId) {
+      const [row] = await db
+        .select()
+        .from(channelIdentities)
+        .where(and(eq(channelIdentities.channel, channel), eq(channelIdentities.externalId, externalId)));
+      return row ? toIdentity(row) : null;
     },
     async get(id) {
       const [row] = await db.select().from(channelIdentities).where(eq(channelIdentities.id, id));

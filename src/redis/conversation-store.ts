@@ -12,6 +12,8 @@ export interface RedisConversationStoreOptions {
   lockTtlMs?: number;
   /** How long a second message of the same person waits for the first. */
   lockWaitMs?: number;
+  /** An intake untouched this long is due its one reminder (config: conversation.reminderAfterHours). */
+  reminderAfterSeconds: number;
 }
 
 // Deletes the lock only if it is still ours: an expired lock may already belong to someone else.
@@ -24,6 +26,8 @@ export function redisConversationStore(redis: Redis, options: RedisConversationS
   const lockTtlMs = options.lockTtlMs ?? 15_000;
   const lockWaitMs = options.lockWaitMs ?? 10_000;
   const stateKey = (key: string) => `conv:${key}`;
+  // Due reminders: a sorted set of conversation keys scored by when the reminder is due.
+  const remindersKey = 'conv-reminders';
 
   async function lock(key: string): Promise<string> {
     const token = randomUUID();
@@ -45,17 +49,28 @@ export function redisConversationStore(redis: Redis, options: RedisConversationS
 
   return {
     get,
+    dueReminders: (now, limit) => redis.zrangebyscore(remindersKey, '-inf', now.getTime(), 'LIMIT', 0, limit),
+    async reminderHandled(key) {
+      await redis.zrem(remindersKey, key);
+    },
     async withConversation(key, work) {
       const token = await lock(key);
       try {
         const { state, value } = await work(await get(key));
+        const transaction = redis.multi();
         if (state) {
           // An intake left alone expires; a question from staff (rating, information) waits longer.
           const ttl = state.draft && !state.pending ? options.intakeTtlSeconds : options.idleTtlSeconds;
-          await redis.set(stateKey(key), JSON.stringify(state), 'EX', Math.ceil(ttl));
+          transaction.set(stateKey(key), JSON.stringify(state), 'EX', Math.ceil(ttl));
         } else {
-          await redis.del(stateKey(key));
+          transaction.del(stateKey(key));
         }
+        if (state?.draft && !state.remindedAt) {
+          transaction.zadd(remindersKey, Date.parse(state.updatedAt) + options.reminderAfterSeconds * 1000, key);
+        } else {
+          transaction.zrem(remindersKey, key);
+        }
+        await transaction.exec();
         return value;
       } finally {
         await redis.eval(RELEASE, 1, `conv-lock:${key}`, token);

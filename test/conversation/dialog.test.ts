@@ -3,7 +3,8 @@ import type { Store } from '../../src/application/ports';
 import type { Reply } from '../../src/conversation/messages';
 import { createScriptAnalyzer } from '../../src/i18n/script-detection';
 import { createStore } from '../../src/persistence/store';
-import { caseEvents } from '../../src/persistence/schema';
+import { caseEvents, outbox } from '../../src/persistence/schema';
+import { sendDueReminders } from '../../src/application/conversation-service';
 import { defaultConfig } from '../support/app-config';
 import { openTestDatabase, type TestDatabase } from '../support/databases';
 import { choiceId, dialogHarness, textOf } from '../support/dialog';
@@ -178,6 +179,24 @@ describe('the intake dialog', () => {
     expect(textOf(await li.say('我的案件'))).toContain('【案件 TS-202611-0001】');
   });
 
+  it('reminds an abandoned intake once, through the outbox, in the person’s script', async () => {
+    const chat = await dialogHarness(store, redis.client);
+    const chen = chat.person('chen');
+    await chen.say('我要投訴');
+    chat.advance(60 * 60_000);
+    expect(await sendDueReminders(chat.deps, chat.now())).toBe(0);
+    chat.advance(61 * 60_000);
+    expect(await sendDueReminders(chat.deps, chat.now())).toBe(1);
+    chat.advance(10 * 60 * 60_000);
+    expect(await sendDueReminders(chat.deps, chat.now())).toBe(0);
+
+    const rows = await database.db.select().from(outbox);
+    expect(rows.map((r) => r.kind)).toEqual(['chat_replies']);
+    expect(textOf((rows[0]!.payload as { replies: Reply[] }).replies)).toContain('您的投訴還沒有填寫完成');
+    // The reminder does not disturb the intake: the next answer continues it.
+    expect(textOf(await chen.say('配送'))).toContain('請描述發生了什麼');
+  });
+
   it('cancels an intake: nothing is filed and the next intake starts fresh', async () => {
     const chat = await dialogHarness(store, redis.client);
     const li = chat.person('li');
@@ -206,6 +225,13 @@ describe('the intake dialog', () => {
     for (const line of ['我要投诉', '服务态度', '营业员态度恶劣，还对我大声喊叫']) await li.say(line);
     expect(textOf(await li.say('今天上午'))).toContain('发生地点：人民路营业厅');
     expect(textOf(await li.say('是'))).toContain('涉及的人员或部门');
+  });
+
+  it('remembers the person’s script after their conversation expired', async () => {
+    const chat = await dialogHarness(store, redis.client);
+    await chat.person('chen').say('你好，請問怎麼投訴');
+    await redis.client.del('conv:console:chen');
+    expect(textOf(await chat.person('chen').say('/start'))).toContain('您好，這裡是投訴受理服務');
   });
 
   it('switches language with /lang and keeps it', async () => {

@@ -6,7 +6,7 @@ import { parseConsoleLine } from '../../src/channels/console/inbound';
 import { renderForTerminal } from '../../src/channels/console/render';
 import type { InboundMessage, Reply } from '../../src/conversation/messages';
 import { createLanguageKit, type LanguageKit } from '../../src/i18n/language-kit';
-import { redisConversationStore } from '../../src/redis/conversation-store';
+import { conversationDeps } from '../../src/app';
 import { defaultConfig } from './app-config';
 import { caseServiceFor } from './case-service';
 
@@ -23,14 +23,13 @@ export async function dialogHarness(store: Store, redis: Redis, start = new Date
   const language = await languageKit();
   const config = defaultConfig();
   const errors: unknown[] = [];
-  const deps: ConversationDeps = {
+  const deps: ConversationDeps = conversationDeps({
     cases: caseServiceFor(store),
-    conversations: redisConversationStore(redis, { intakeTtlSeconds: config.policy.conversation.intakeExpiryHours * 3600, idleTtlSeconds: 30 * 86_400 }),
-    analysis: language.analysis,
-    renderer: language.renderer,
-    catalog: language.catalog,
+    redis,
+    language,
+    policy: config.policy,
     onError: (error) => errors.push(error),
-  };
+  });
   let now = start;
   const transcript: Array<{ user: string; said: string; replies: Reply[] }> = [];
 
