@@ -8,6 +8,7 @@ import { createEventBus } from './application/event-bus';
 import type { Store } from './application/ports';
 import type { AppConfig } from './config/load-config';
 import { consoleRoutes } from './channels/console/console.routes';
+import { createTelegramChannel } from './channels/telegram/telegram.channel';
 import { createHttpApp } from './http/app';
 import { createLanguageKit, type LanguageKit } from './i18n/language-kit';
 import type { Policy } from './config/policy.schema';
@@ -15,7 +16,11 @@ import type { Redis } from 'ioredis';
 import type { Logger } from './logger';
 import { openDatabase, type DatabaseHandle } from './persistence/database';
 import { createStore } from './persistence/store';
-import { createQueues, type Queues } from './queues/queues';
+import type { ChannelSender } from './application/notifications';
+import { createNotificationQueues } from './queues/notification-queues';
+import { createNotificationWorker, type NotificationLimits } from './queues/notification-worker';
+import { createOutboxRelay } from './queues/outbox-relay';
+import { reportUnreachable } from './queues/unreachable';
 import { redisConversationStore } from './redis/conversation-store';
 import { openRedis, type RedisHandle } from './redis/redis-connection';
 
@@ -26,7 +31,6 @@ export interface RunningApp {
   conversations: ConversationDeps;
   database: DatabaseHandle;
   redis: RedisHandle;
-  queues: Queues;
   /** Where the web role listens, e.g. http://127.0.0.1:3000; undefined in worker and scheduler roles. */
   url: string | undefined;
   /** Stops taking requests, lets in-flight ones finish (up to SHUTDOWN_TIMEOUT_MS), then closes everything. */
@@ -35,6 +39,9 @@ export interface RunningApp {
 
 // Reminders are due hours after the last message; a minute's delay does not matter.
 const REMINDER_SWEEP_MS = 60_000;
+// Telegram allows about 30 messages a second overall and 1 a second per chat (PROTOCOLS.md): stay under both.
+const NOTIFICATION_LIMITS: Record<string, NotificationLimits> = { telegram: { perSecond: 25, perChatPerSecond: 1 } };
+const OUTBOX_RELAY_INTERVAL_MS = 1000;
 
 /** The dialog wired to its stores: used by the app, the terminal chat and the tests alike. */
 export function conversationDeps(parts: {
@@ -89,9 +96,6 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
     const store = createStore(database.db);
     await store.departments.ensure(config.policy.departments);
 
-    const queues = createQueues(redis.client);
-    closers.push(queues.close);
-
     const events = createEventBus((error, event) => logger.error({ err: error, event: event.type, caseId: event.caseId }, 'event handler failed'));
     const language = await createLanguageKit(config.policy);
     const cases: CaseServiceDeps = { store, policy: config.policy, calendar: config.calendar, simplify: language.analysis.simplify, events };
@@ -111,11 +115,53 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
       closers.push(async () => clearInterval(timer));
     }
 
+    const telegram = config.channels.telegram
+      ? createTelegramChannel(
+          {
+            token: env.TELEGRAM_BOT_TOKEN!,
+            apiRoot: env.TELEGRAM_API_ROOT,
+            mode: env.TELEGRAM_MODE,
+            ...(env.TELEGRAM_WEBHOOK_SECRET ? { webhookSecret: env.TELEGRAM_WEBHOOK_SECRET } : {}),
+            ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+            attachmentsDir: join(dataDir, 'attachments', 'telegram'),
+          },
+          { conversations, attachments: store.attachments, identities: store.identities, outbox: store.outbox, redis: redis.client, logger },
+        )
+      : undefined;
+
+    // The relay runs in every worker: SKIP LOCKED and idempotent job ids make several safe side by side.
+    const senders: ChannelSender[] = telegram ? [telegram.sender] : [];
+    if ((env.APP_ROLE === 'all' || env.APP_ROLE === 'worker') && senders.length > 0) {
+      const notificationQueues = createNotificationQueues(redis.client, senders.map((sender) => sender.channel));
+      closers.push(notificationQueues.close);
+      const workers = senders.map((sender) =>
+        createNotificationWorker({
+          connection: redis.client,
+          sender,
+          limits: NOTIFICATION_LIMITS[sender.channel] ?? { perSecond: 10, perChatPerSecond: 1 },
+          onUnreachable: reportUnreachable(store, logger.child({ component: 'notifications' })),
+          log: logger.child({ component: 'notifications', channel: sender.channel }),
+        }),
+      );
+      closers.push(async () => {
+        await Promise.all(workers.map((worker) => worker.close()));
+      });
+      const relay = createOutboxRelay({
+        store,
+        renderer: language.renderer,
+        defaultLocale: config.policy.defaultLocale,
+        queues: notificationQueues.byChannel,
+        log: logger.child({ component: 'outbox-relay' }),
+      });
+      relay.start(OUTBOX_RELAY_INTERVAL_MS);
+      closers.push(relay.stop);
+    }
+
     let url: string | undefined;
     if ((env.APP_ROLE === 'all' || env.APP_ROLE === 'web') && options.http !== false) {
       const app = createHttpApp({
         logger,
-        routes: [consoleRoutes(conversations, store.attachments)],
+        routes: [consoleRoutes(conversations, store.attachments), ...(telegram ? [telegram.router] : [])],
         health: {
           role: env.APP_ROLE,
           channels: config.channels,
@@ -131,10 +177,14 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
       const address = server.address() as AddressInfo;
       url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
       logger.info({ url, channels: config.channels }, 'listening');
+      if (telegram) {
+        await telegram.start();
+        closers.push(telegram.stop);
+      }
     }
 
     let stopping: Promise<void> | undefined;
-    return { config, store, cases, conversations, database, redis, queues, url, stop: () => (stopping ??= closeAll()) };
+    return { config, store, cases, conversations, database, redis, url, stop: () => (stopping ??= closeAll()) };
   } catch (error) {
     await closeAll();
     throw error;

@@ -133,6 +133,7 @@ async function runEffect(deps: ConversationDeps, person: Person, effect: Effect,
             wants: draft.wants,
             attachmentIds: draft.photos,
             submissionKey: `${conversationKey(person)}:${effect.draftKey}`,
+            acknowledgedInChat: true,
           },
           now,
         );
@@ -210,7 +211,8 @@ export async function sendDueReminders(deps: ConversationDeps, now: Date, limit 
     try {
       const replies = await converse(deps, person, { kind: 'reminderDue' }, now);
       if (replies.length > 0) {
-        const identity = await identityOf(deps, person);
+        // find, not upsert: writing to someone is no sign they can be reached again.
+        const identity = (await deps.cases.store.identities.find(person.channel, person.externalId)) ?? (await identityOf(deps, person));
         await deps.cases.store.outbox.add([{ caseId: null, recipient: { kind: 'identity', identityId: identity.id }, kind: 'chat_replies', payload: { replies } }]);
         sent += 1;
       }

@@ -79,6 +79,10 @@ export interface IdentityRepository {
   upsert(identity: Pick<ChannelIdentity, 'channel' | 'externalId' | 'kind'> & Partial<Pick<ChannelIdentity, 'displayName' | 'locale'>>): Promise<ChannelIdentity>;
   get(id: string): Promise<ChannelIdentity | null>;
   find(channel: string, externalId: string): Promise<ChannelIdentity | null>;
+  /** Every channel account bound to a staff member, on any channel. */
+  listForStaff(staffId: string): Promise<ChannelIdentity[]>;
+  /** The person blocked the bot or left: the outbox relay stops addressing them. */
+  markUnreachable(id: string): Promise<void>;
 }
 
 export interface StaffRepository {
@@ -105,6 +109,7 @@ export interface Attachment {
   contentType: string | null;
   sizeBytes: number | null;
   storagePath: string | null;
+  sha256?: string | null;
 }
 
 export interface AttachmentRepository {
@@ -114,8 +119,24 @@ export interface AttachmentRepository {
   listForCase(caseId: string): Promise<Attachment[]>;
 }
 
+/** An outbox row the relay has claimed and not yet handed to a queue. */
+export interface PendingOutboxMessage extends Omit<OutboxMessage, 'recipient'> {
+  id: number;
+  /** Null only for a malformed row that names nobody. */
+  recipient: OutboxMessage['recipient'] | null;
+  createdAt: Date;
+}
+
 export interface OutboxRepository {
   add(messages: readonly OutboxMessage[]): Promise<void>;
+  /**
+   * Up to `limit` undispatched rows in id order, locked until the transaction ends; rows another
+   * transaction holds are skipped (FOR UPDATE SKIP LOCKED). Only meaningful inside `Store.transaction`.
+   */
+  claimPending(limit: number): Promise<PendingOutboxMessage[]>;
+  markDispatched(ids: readonly number[], at: Date): Promise<void>;
+  /** Whether a message of that kind was ever written for the case (to say some things only once). */
+  existsForCase(caseId: string, kind: string): Promise<boolean>;
 }
 
 export interface Repositories {

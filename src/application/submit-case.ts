@@ -31,6 +31,8 @@ export interface SubmitCaseInput {
   attachmentIds?: string[];
   /** Same key, same case: a retry after a crash or timeout returns the case filed the first time. */
   submissionKey?: string | null;
+  /** The chat already told the complainant their number in its reply: no separate push. */
+  acknowledgedInChat?: boolean;
 }
 
 export interface SubmittedCase {
@@ -151,12 +153,12 @@ export async function submitCase(deps: CaseServiceDeps, input: SubmitCaseInput, 
     const domainEvents: DomainEvent[] = [
       { type: 'CaseSubmitted', caseId: id, number: record.number, severity: record.severity, departmentId, at: now },
     ];
-    if (identity) {
+    if (identity && !input.acknowledgedInChat) {
       outbox.push({
         caseId: id,
         recipient: { kind: 'identity', identityId: identity.id },
         kind: 'case_received',
-        payload: { number: record.number, acknowledgeBy: record.sla.acknowledge?.deadline },
+        payload: { number: record.number, type: record.type, acknowledgeBy: record.sla.acknowledge?.deadline },
       });
     }
     if (assignee) {

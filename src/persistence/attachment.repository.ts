@@ -31,5 +31,6 @@ function toAttachment(row: typeof attachments.$inferSelect): Attachment {
     contentType: row.contentType,
     sizeBytes: row.sizeBytes,
     storagePath: row.storagePath,
+    sha256: row.sha256,
   };
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { ChannelIdentity, IdentityRepository } from '../application/ports';
 import type { Database } from './database';
 import { channelIdentities } from './schema';
@@ -16,6 +16,8 @@ export function identityRepository(db: Database): IdentityRepository {
           set: {
             displayName: sql`coalesce(excluded.display_name, ${channelIdentities.displayName})`,
             locale: sql`coalesce(excluded.locale, ${channelIdentities.locale})`,
+            // They wrote to us, so they can be reached again (they unblocked the bot).
+            unreachable: false,
           },
         })
         .returning();
@@ -32,6 +34,17 @@ export function identityRepository(db: Database): IdentityRepository {
     async get(id) {
       const [row] = await db.select().from(channelIdentities).where(eq(channelIdentities.id, id));
       return row ? toIdentity(row) : null;
+    },
+    async listForStaff(staffId) {
+      const rows = await db
+        .select()
+        .from(channelIdentities)
+        .where(eq(channelIdentities.staffId, staffId))
+        .orderBy(asc(channelIdentities.createdAt), asc(channelIdentities.id));
+      return rows.map(toIdentity);
+    },
+    async markUnreachable(id) {
+      await db.update(channelIdentities).set({ unreachable: true }).where(eq(channelIdentities.id, id));
     },
   };
 }

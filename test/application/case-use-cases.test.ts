@@ -87,7 +87,7 @@ describe.each(DATABASE_KINDS)('case use cases on %s', (kind) => {
         ...store,
         transaction: (work) =>
           store.transaction((repos) =>
-            work({ ...repos, outbox: { add: () => Promise.reject(new Error('disk full')) } }),
+            work({ ...repos, outbox: { ...repos.outbox, add: () => Promise.reject(new Error('disk full')) } }),
           ),
       };
       await expect(submitCase({ ...deps, store: failingStore }, complaint(), NOW)).rejects.toThrow('disk full');

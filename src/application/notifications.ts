@@ -1,0 +1,40 @@
+import type { Reply } from '../conversation/messages';
+
+/** Why a channel could not deliver; decides what the notification worker does next. */
+export type SendFailure =
+  /** The channel said "too many requests": try again after `retryAfterMs`, not counted as a failure. */
+  | { kind: 'rateLimited'; retryAfterMs: number }
+  /** The person blocked the bot or left: stop trying, mark them unreachable, tell the case handler. */
+  | { kind: 'unreachable' }
+  /** A network error or a server error: retry with backoff, then dead-letter. */
+  | { kind: 'transient' }
+  /** The request itself is wrong (bad chat id, text too long): retrying cannot help. */
+  | { kind: 'permanent' };
+
+export class SendError extends Error {
+  override readonly name = 'SendError';
+
+  constructor(
+    readonly failure: SendFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One channel's way of delivering replies to a person outside a webhook turn. */
+export interface ChannelSender {
+  channel: string;
+  /** Delivers in order; throws SendError. `externalId` is the person's id on that channel (chat id, openid). */
+  send(externalId: string, replies: readonly Reply[]): Promise<void>;
+}
+
+/** What a notification job carries: already rendered, in the recipient's script at the time of sending. */
+export interface NotificationJob {
+  outboxId: number;
+  caseId: string | null;
+  channel: string;
+  externalId: string;
+  identityId: string;
+  replies: Reply[];
+}

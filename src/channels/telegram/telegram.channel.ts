@@ -1,0 +1,208 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Router, json } from 'express';
+import type { Redis } from 'ioredis';
+import { Telegraf, TelegramError } from 'telegraf';
+import type { Update } from 'telegraf/types';
+import { handleMessage, type ConversationDeps } from '../../application/conversation-service';
+import { SendError, type ChannelSender } from '../../application/notifications';
+import type { AttachmentRepository, IdentityRepository, OutboxRepository } from '../../application/ports';
+import type { InboundMessage, Reply } from '../../conversation/messages';
+import type { Logger } from '../../logger';
+import { toInbound, type TelegramInbound } from './inbound';
+import { toTelegram } from './render';
+
+export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
+
+export interface TelegramChannelOptions {
+  token: string;
+  apiRoot: string;
+  mode: 'webhook' | 'polling';
+  webhookSecret?: string;
+  /** With it, webhook mode registers `${publicUrl}/telegram/webhook` at start. */
+  publicUrl?: string;
+  /** Evidence photos are copied here; Telegram's links hold the bot token and must not be kept. */
+  attachmentsDir: string;
+  /** Bot API downloads stop at 20 MB; a deployment may want less. */
+  maxPhotoBytes?: number;
+}
+
+export interface TelegramChannelDeps {
+  conversations: ConversationDeps;
+  attachments: AttachmentRepository;
+  identities: IdentityRepository;
+  outbox: OutboxRepository;
+  redis: Redis;
+  logger: Logger;
+}
+
+export interface TelegramChannel {
+  router: Router;
+  sender: ChannelSender;
+  /** Registers the webhook (webhook mode with a public URL) or starts long polling. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Handles one update as the webhook would; polling and tests use it directly. */
+  handleUpdate(update: Update): Promise<void>;
+}
+
+const DAY_SECONDS = 86_400;
+
+export function createTelegramChannel(options: TelegramChannelOptions, deps: TelegramChannelDeps): TelegramChannel {
+  // webhookReply stays off: with it telegraf writes some calls into the webhook response and they never reach the API.
+  const bot = new Telegraf(options.token, { telegram: { apiRoot: options.apiRoot, webhookReply: false } });
+  const api = bot.telegram;
+  const maxPhotoBytes = options.maxPhotoBytes ?? 20 * 1024 * 1024;
+  const log = deps.logger.child({ channel: 'telegram' });
+
+  async function sendAll(chatId: number | string, replies: readonly Reply[]): Promise<void> {
+    for (const reply of replies) {
+      for (const message of toTelegram(reply)) {
+        await api.sendMessage(chatId, message.text, message.reply_markup ? { reply_markup: message.reply_markup } : {});
+      }
+    }
+  }
+
+  async function handleUpdate(update: Update): Promise<void> {
+    // Telegram redelivers an update it thinks failed; each is handled once.
+    if ((await deps.redis.set(`tg-update:${update.update_id}`, '1', 'EX', DAY_SECONDS, 'NX')) !== 'OK') return;
+    const inbound = toInbound(update);
+    if (!inbound) return;
+    if (inbound.callback) await acknowledgeButton(inbound);
+    const message = inbound.message.kind === 'photo' ? await storePhoto(inbound, inbound.message) : inbound.message;
+    const replies = await handleMessage(deps.conversations, inbound.person, message, new Date());
+    try {
+      await sendAll(inbound.chatId, replies);
+    } catch (error) {
+      // The conversation already moved on: what could not be said now goes through the queue.
+      log.warn({ err: error }, 'reply failed in the webhook turn; queued');
+      const identity = await deps.identities.upsert({ channel: 'telegram', externalId: inbound.person.externalId, kind: 'complainant' });
+      await deps.outbox.add([{ caseId: null, recipient: { kind: 'identity', identityId: identity.id }, kind: 'chat_replies', payload: { replies } }]);
+    }
+  }
+
+  async function acknowledgeButton(inbound: TelegramInbound): Promise<void> {
+    const { callback } = inbound;
+    if (!callback) return;
+    await api.answerCbQuery(callback.id).catch((error: unknown) => log.warn({ err: error }, 'answerCallbackQuery failed'));
+    if (callback.messageId !== undefined) {
+      // A keyboard that stays after use invites a second press of an old question.
+      await api
+        .editMessageReplyMarkup(inbound.chatId, callback.messageId, undefined, { inline_keyboard: [] })
+        .catch((error: unknown) => log.debug({ err: error }, 'keyboard already gone'));
+    }
+  }
+
+  async function storePhoto(inbound: TelegramInbound, photo: { fileId: string; fileSize: number | undefined; caption?: string }): Promise<InboundMessage> {
+    let storagePath: string | null = null;
+    let sizeBytes: number | null = photo.fileSize ?? null;
+    let sha256: string | null = null;
+    try {
+      const file = await api.getFile(photo.fileId);
+      const size = file.file_size ?? photo.fileSize ?? 0;
+      if (file.file_path && size <= maxPhotoBytes) {
+        const response = await fetch(`${options.apiRoot}/file/bot${options.token}/${file.file_path}`);
+        if (!response.ok) throw new Error(`download answered ${response.status}`);
+        const content = Buffer.from(await response.arrayBuffer());
+        if (content.length <= maxPhotoBytes) {
+          sha256 = createHash('sha256').update(content).digest('hex');
+          mkdirSync(options.attachmentsDir, { recursive: true });
+          storagePath = join(options.attachmentsDir, `${sha256}${extensionOf(file.file_path)}`);
+          writeFileSync(storagePath, content);
+          sizeBytes = content.length;
+        }
+      }
+    } catch (error) {
+      // The file id alone still lets staff fetch the photo later; never log the link (it holds the token).
+      log.warn({ err: error instanceof Error ? error.message.replace(options.token, '***') : 'unknown' }, 'photo download failed; kept the file id');
+    }
+    const identity = await deps.identities.upsert({ channel: 'telegram', externalId: inbound.person.externalId, kind: 'complainant' });
+    const stored = await deps.attachments.add({
+      channel: 'telegram',
+      externalRef: photo.fileId,
+      identityId: identity.id,
+      contentType: 'image/jpeg',
+      sizeBytes,
+      storagePath,
+      sha256,
+    });
+    return { kind: 'image', attachmentId: stored.id, ...(photo.caption ? { caption: photo.caption } : {}) };
+  }
+
+  const router = Router();
+  router.post(TELEGRAM_WEBHOOK_PATH, json({ limit: '1mb' }), async (req, res) => {
+    if (!secretMatches(req.get('x-telegram-bot-api-secret-token'), options.webhookSecret)) {
+      res.status(401).json({ error: { code: 'TELEGRAM.BAD_SECRET', message: 'Missing or wrong X-Telegram-Bot-Api-Secret-Token.', details: {} } });
+      return;
+    }
+    const update = req.body as Update;
+    if (typeof update?.update_id !== 'number') {
+      res.status(400).json({ error: { code: 'TELEGRAM.BAD_UPDATE', message: 'Expected a Telegram Update with an update_id.', details: {} } });
+      return;
+    }
+    await handleUpdate(update);
+    res.json({ ok: true });
+  });
+
+  return {
+    router,
+    handleUpdate,
+    sender: {
+      channel: 'telegram',
+      async send(externalId, replies) {
+        try {
+          await sendAll(externalId, replies);
+        } catch (error) {
+          throw toSendError(error);
+        }
+      },
+    },
+    async start() {
+      if (options.mode === 'polling') {
+        // launch() resolves only when polling ends; updates go through the same handler as the webhook.
+        bot.use(async (ctx) => handleUpdate(ctx.update));
+        bot.launch({ dropPendingUpdates: false }).catch((error: unknown) => log.error({ err: error }, 'polling stopped'));
+        log.info('polling for updates');
+        return;
+      }
+      if (options.publicUrl) {
+        const url = `${options.publicUrl.replace(/\/$/, '')}${TELEGRAM_WEBHOOK_PATH}`;
+        await api.setWebhook(url, options.webhookSecret ? { secret_token: options.webhookSecret } : {});
+        log.info({ url }, 'webhook registered');
+      }
+    },
+    async stop() {
+      if (options.mode === 'polling') {
+        try {
+          bot.stop('shutdown');
+        } catch {
+          // not running
+        }
+      }
+    },
+  };
+}
+
+function secretMatches(given: string | undefined, expected: string | undefined): boolean {
+  if (!expected) return true;
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function extensionOf(path: string): string {
+  const match = /\.[A-Za-z0-9]{1,5}$/.exec(path);
+  return match ? match[0].toLowerCase() : '';
+}
+
+/** Telegram's answer → what the notification worker should do. */
+export function toSendError(error: unknown): SendError {
+  if (error instanceof TelegramError) {
+    if (error.code === 429) return new SendError({ kind: 'rateLimited', retryAfterMs: (error.parameters?.retry_after ?? 1) * 1000 }, error.message);
+    if (error.code === 403) return new SendError({ kind: 'unreachable' }, error.message);
+    if (error.code >= 400 && error.code < 500) return new SendError({ kind: 'permanent' }, error.message);
+  }
+  return new SendError({ kind: 'transient' }, error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,158 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import type { Update } from 'telegraf/types';
+import { startApp, type RunningApp } from '../../../src/app';
+import { loadConfig } from '../../../src/config/load-config';
+import { createLogger } from '../../../src/logger';
+import { createScriptAnalyzer } from '../../../src/i18n/script-detection';
+import { outbox } from '../../../src/persistence/schema';
+import { startFakeTelegram, type FakeTelegram, type TelegramUser } from '../../support/fake-telegram';
+
+const SECRET = 'webhook-secret_123';
+const analyzer = createScriptAnalyzer();
+const chen: TelegramUser = { id: 9001, first_name: '小明', language_code: 'zh-hant' };
+
+describe('the Telegram channel', () => {
+  let telegram: FakeTelegram;
+  let dataDir: string;
+  let app: RunningApp;
+
+  beforeEach(async () => {
+    telegram = await startFakeTelegram();
+    dataDir = mkdtempSync(join(tmpdir(), 'complaints-telegram-'));
+    const config = loadConfig({
+      env: {
+        DATA_DIR: dataDir,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        TELEGRAM_BOT_TOKEN: telegram.token,
+        TELEGRAM_WEBHOOK_SECRET: SECRET,
+        TELEGRAM_API_ROOT: telegram.url,
+      },
+      configDir: 'config',
+    });
+    app = await startApp(config, createLogger('silent'));
+  });
+
+  afterEach(async () => {
+    await app.stop();
+    await telegram.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const post = (update: Update, secret = SECRET) =>
+    request(app.url!).post('/telegram/webhook').set('X-Telegram-Bot-Api-Secret-Token', secret).send(update);
+  const lastText = () => String(telegram.sent(chen.id).at(-1)?.params.text ?? '');
+  const texts = () => telegram.sent(chen.id).map((call) => String(call.params.text));
+
+  it('is on in /readyz', async () => {
+    const ready = await request(app.url!).get('/readyz').expect(200);
+    expect(ready.body.channels.telegram).toBe(true);
+  });
+
+  it('takes a whole intake through webhook updates, in the user’s script, and stores the case', async () => {
+    const u = telegram.updates;
+    await post(u.command(chen, 'start', 'renmin_rd')).expect(200);
+    expect(lastText()).toContain('您好，這裡是投訴受理服務');
+
+    await post(u.text(chen, '我要投訴')).expect(200);
+    const categories = telegram.sent(chen.id).at(-1)!;
+    const keyboard = (categories.params.reply_markup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> }).inline_keyboard.flat();
+    const delivery = keyboard.find((button) => button.text === '配送')!;
+    const categoriesMessageId = (categories.result as { message_id: number }).message_id;
+
+    await post(u.callback(chen, delivery.callback_data, { message_id: categoriesMessageId })).expect(200);
+    expect(telegram.callsOf('answerCallbackQuery')).toHaveLength(1);
+    expect(telegram.callsOf('editMessageReplyMarkup').map((c) => c.params.message_id)).toEqual([categoriesMessageId]);
+    expect(lastText()).toContain('請描述發生了什麼');
+
+    telegram.addFile('photo-big', Buffer.from('fake-jpeg-bytes'), { filePath: 'photos/file_1.jpg' });
+    await post(u.photo(chen, ['photo-small', 'photo-big'])).expect(200);
+    expect(lastText()).toContain('已收到照片（共 1 張）');
+
+    for (const line of ['包裹已經三天沒有送到，客服電話也打不通', '昨天下午三點']) await post(u.text(chen, line)).expect(200);
+    expect(lastText()).toContain('發生地點：人民路營業廳');
+    for (const line of ['是', '跳過', '退款', '匿名']) await post(u.text(chen, line)).expect(200);
+    expect(lastText()).toContain('確認無誤請選擇');
+    await post(u.text(chen, '確認提交')).expect(200);
+    expect(lastText()).toContain('您的案件編號是 TS-');
+
+    const number = /TS-\d{6}-\d{4}/.exec(lastText())![0];
+    const stored = await app.store.cases.findByNumber(number);
+    expect(stored).toMatchObject({ channel: 'telegram', descriptionScript: 'zh-Hant', location: '人民路營業廳', anonymous: true });
+    const [photo] = await app.store.attachments.listForCase(stored!.id);
+    expect(photo).toMatchObject({ channel: 'telegram', externalRef: 'photo-big', contentType: 'image/jpeg' });
+    expect(readFileSync(photo!.storagePath!, 'utf8')).toBe('fake-jpeg-bytes');
+    expect(photo!.storagePath).not.toContain(telegram.token);
+    // No simplified-only wording reached this traditional-script user.
+    const simplifiedOnly = analyzer.evidence(texts().join('\n')).filter((e) => e.script === 'zh-Hans' && e.strength === 'strong');
+    expect(simplifiedOnly).toEqual([]);
+  });
+
+  it('refuses a wrong or missing secret and says nothing to the user', async () => {
+    await post(telegram.updates.text(chen, '我要投訴'), 'wrong').expect(401);
+    await request(app.url!).post('/telegram/webhook').send(telegram.updates.text(chen, '我要投訴')).expect(401);
+    expect(telegram.sent()).toEqual([]);
+  });
+
+  it('handles a redelivered update only once', async () => {
+    const update = telegram.updates.text(chen, '我要投訴');
+    await post(update).expect(200);
+    await post(update).expect(200);
+    expect(telegram.sent(chen.id)).toHaveLength(1);
+  });
+
+  it('refuses a body that is not an update', async () => {
+    await post({ hello: 'world' } as unknown as Update).expect(400);
+    expect(telegram.sent()).toEqual([]);
+  });
+
+  it('queues what it could not say in the webhook turn when Telegram answers 429, and delivers it after retry_after', async () => {
+    telegram.failNext('sendMessage', { code: 429, retryAfter: 1 });
+    await post(telegram.updates.text(chen, '我要投訴')).expect(200);
+    expect(telegram.sent(chen.id)).toEqual([]);
+    const queued = await app.database.db.select().from(outbox);
+    expect(queued.map((row) => row.kind)).toEqual(['chat_replies']);
+
+    for (let waited = 0; telegram.sent(chen.id).length === 0 && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    expect(texts()).toEqual([expect.stringContaining('請選擇投訴的類別')]);
+    const [row] = await app.database.db.select().from(outbox);
+    expect(row?.dispatchedAt).not.toBeNull();
+  });
+
+  it('marks a person who blocked the bot unreachable instead of retrying', async () => {
+    await post(telegram.updates.text(chen, '我要投訴')).expect(200);
+    const identity = await app.store.identities.find('telegram', String(chen.id));
+    telegram.failNext('sendMessage', { code: 403 }, 5);
+    await app.store.outbox.add([{ caseId: null, recipient: { kind: 'identity', identityId: identity!.id }, kind: 'chat_replies', payload: { replies: [{ kind: 'text', text: '提醒' }] } }]);
+    for (let waited = 0; !(await app.store.identities.find('telegram', String(chen.id)))?.unreachable && waited < 15_000; waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await app.store.identities.find('telegram', String(chen.id)))?.unreachable).toBe(true);
+    expect(telegram.callsOf('sendMessage').filter((call) => call.status === 403)).toHaveLength(1);
+  });
+});
+
+describe('the Telegram channel in polling mode', () => {
+  it('answers updates it fetches itself, for development without a public URL', async () => {
+    const telegram = await startFakeTelegram();
+    const dataDir = mkdtempSync(join(tmpdir(), 'complaints-polling-'));
+    const config = loadConfig({
+      env: { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_ROOT: telegram.url, TELEGRAM_MODE: 'polling' },
+      configDir: 'config',
+    });
+    const app = await startApp(config, createLogger('silent'));
+    try {
+      telegram.queueUpdate(telegram.updates.text(chen, '我要投訴'));
+      for (let waited = 0; telegram.sent(chen.id).length === 0 && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      expect(String(telegram.sent(chen.id)[0]?.params.text)).toContain('請選擇投訴的類別');
+    } finally {
+      await app.stop();
+      await telegram.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
