@@ -22,6 +22,8 @@ import { createNotificationWorker, type NotificationLimits } from './queues/noti
 import { createOutboxRelay } from './queues/outbox-relay';
 import { reportUnreachable } from './queues/unreachable';
 import { redisConversationStore } from './redis/conversation-store';
+import { redisBindingCodes, redisStaffPending } from './redis/staff-desk-stores';
+import type { StaffDeskDeps } from './application/staff-desk';
 import { openRedis, type RedisHandle } from './redis/redis-connection';
 
 export interface RunningApp {
@@ -29,6 +31,8 @@ export interface RunningApp {
   store: Store;
   cases: CaseServiceDeps;
   conversations: ConversationDeps;
+  /** Staff actions from chat, and the binding codes the admin API hands out. */
+  staffDesk: StaffDeskDeps;
   database: DatabaseHandle;
   redis: RedisHandle;
   /** Where the web role listens, e.g. http://127.0.0.1:3000; undefined in worker and scheduler roles. */
@@ -115,6 +119,7 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
       closers.push(async () => clearInterval(timer));
     }
 
+    const staffDesk: StaffDeskDeps = { conversations, codes: redisBindingCodes(redis.client), pending: redisStaffPending(redis.client) };
     const telegram = config.channels.telegram
       ? createTelegramChannel(
           {
@@ -125,7 +130,7 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
             ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
             attachmentsDir: join(dataDir, 'attachments', 'telegram'),
           },
-          { conversations, attachments: store.attachments, identities: store.identities, outbox: store.outbox, redis: redis.client, logger },
+          { conversations, staffDesk, attachments: store.attachments, identities: store.identities, outbox: store.outbox, redis: redis.client, logger },
         )
       : undefined;
 
@@ -150,6 +155,7 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
         store,
         renderer: language.renderer,
         defaultLocale: config.policy.defaultLocale,
+        catalog: language.catalog,
         queues: notificationQueues.byChannel,
         log: logger.child({ component: 'outbox-relay' }),
       });
@@ -184,7 +190,7 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
     }
 
     let stopping: Promise<void> | undefined;
-    return { config, store, cases, conversations, database, redis, url, stop: () => (stopping ??= closeAll()) };
+    return { config, store, cases, conversations, staffDesk, database, redis, url, stop: () => (stopping ??= closeAll()) };
   } catch (error) {
     await closeAll();
     throw error;

@@ -4,13 +4,14 @@ import type { DomainEvent } from '../domain/domain-events';
 import { DomainError } from '../domain/errors';
 import { departmentFor, pickAssignee } from '../domain/routing';
 import type { CaseServiceDeps } from './case-service';
+import { assignmentPayload } from './assignment-card';
 import { lockCase, saveCase } from './load-case';
 import type { OutboxMessage, Repositories } from './ports';
 
 export interface AssignCaseInput {
   caseId: string;
-  /** A staff member, or `auto` for the least-loaded eligible member of the routed department. */
-  to: { staffId: string } | 'auto';
+  /** A staff member; the least-loaded eligible member of a department; or `auto`: of the routed department. */
+  to: { staffId: string } | { departmentId: string } | 'auto';
   actor: Actor;
   reason?: string;
 }
@@ -30,7 +31,12 @@ export async function assignCase(deps: CaseServiceDeps, input: AssignCaseInput, 
     if (isTerminal(record.status)) {
       throw new DomainError('CASE.FINISHED', `Case ${record.number} is ${record.status}; reopen it before assigning.`, { status: record.status });
     }
-    const target = input.to === 'auto' ? await autoTarget(deps, repos, record) : await chosenTarget(repos, input.to.staffId, record.accusedStaffId);
+    const target =
+      input.to === 'auto'
+        ? await autoTarget(deps, repos, record)
+        : 'departmentId' in input.to
+          ? await autoTarget(deps, repos, { ...record, departmentId: input.to.departmentId })
+          : await chosenTarget(repos, input.to.staffId, record.accusedStaffId);
     const previousStaffId = record.assigneeId;
     if (previousStaffId === target.staffId) {
       throw new DomainError('CASE.ALREADY_ASSIGNED', `Case ${record.number} is already assigned to that staff member.`);
@@ -47,7 +53,7 @@ export async function assignCase(deps: CaseServiceDeps, input: AssignCaseInput, 
       },
     ]);
     const outbox: OutboxMessage[] = [
-      { caseId: saved.id, recipient: { kind: 'staff', staffId: target.staffId }, kind: 'case_assigned', payload: { number: saved.number } },
+      { caseId: saved.id, recipient: { kind: 'staff', staffId: target.staffId }, kind: 'case_assigned', payload: assignmentPayload(saved) },
     ];
     if (previousStaffId) {
       outbox.push({ caseId: saved.id, recipient: { kind: 'staff', staffId: previousStaffId }, kind: 'case_reassigned_away', payload: { number: saved.number } });

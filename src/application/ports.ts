@@ -79,6 +79,8 @@ export interface IdentityRepository {
   upsert(identity: Pick<ChannelIdentity, 'channel' | 'externalId' | 'kind'> & Partial<Pick<ChannelIdentity, 'displayName' | 'locale'>>): Promise<ChannelIdentity>;
   get(id: string): Promise<ChannelIdentity | null>;
   find(channel: string, externalId: string): Promise<ChannelIdentity | null>;
+  /** Makes this chat account a staff member's: their assignments are sent to it from now on. */
+  bindStaff(identity: { channel: string; externalId: string; displayName?: string | null }, staffId: string): Promise<ChannelIdentity>;
   /** Every channel account bound to a staff member, on any channel. */
   listForStaff(staffId: string): Promise<ChannelIdentity[]>;
   /** The person blocked the bot or left: the outbox relay stops addressing them. */

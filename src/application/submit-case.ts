@@ -7,6 +7,7 @@ import { departmentFor, pickAssignee } from '../domain/routing';
 import { assessSeverity } from '../domain/severity';
 import { textSimilarity } from '../domain/similarity';
 import { startClock } from '../domain/sla';
+import { assignmentPayload } from './assignment-card';
 import type { CaseServiceDeps } from './case-service';
 import type { NewCaseEvent, OutboxMessage, Repositories } from './ports';
 
@@ -163,7 +164,7 @@ export async function submitCase(deps: CaseServiceDeps, input: SubmitCaseInput, 
     }
     if (assignee) {
       timeline.push({ caseId: id, at: now, type: 'assigned', actor: { kind: 'system' }, data: { staffId: assignee.id } });
-      outbox.push({ caseId: id, recipient: { kind: 'staff', staffId: assignee.id }, kind: 'case_assigned', payload: { number: record.number } });
+      outbox.push({ caseId: id, recipient: { kind: 'staff', staffId: assignee.id }, kind: 'case_assigned', payload: assignmentPayload(record) });
       domainEvents.push({ type: 'CaseAssigned', caseId: id, number: record.number, staffId: assignee.id, previousStaffId: null, at: now });
     }
     if (record.severity === 'major') {

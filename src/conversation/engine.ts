@@ -4,7 +4,7 @@ import { advance, answerStep, ask, type Answer } from './intake';
 import { isKeyword, matchChoice, normalize, type Keyword } from './matching';
 import type { InboundMessage, Locale } from './messages';
 import { newConversation, type ConversationState, type Draft, type IntakeStep } from './state';
-import { date, literal, raw, say, t, type Say, type Text } from './text';
+import { date, literal, quote, raw, say, t, type Say, type Text } from './text';
 
 type Result = StepResult<ConversationState>;
 
@@ -69,7 +69,7 @@ function dispatch(state: ConversationState, input: EngineInput, ctx: EngineConte
     case 'informationRequested':
       return {
         state: { ...state, pending: { kind: 'information', caseId: input.caseId, number: input.number } },
-        replies: [say(t('info.request', { number: raw(input.number), question: raw(input.question) }))],
+        replies: [say(t('info.request', { number: raw(input.number), question: quote(input.question) }))],
         effects: [],
       };
     case 'reminderDue':

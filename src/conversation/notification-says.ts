@@ -1,13 +1,19 @@
 import type { CaseStatus } from '../domain/case-lifecycle';
-import { date, raw, say, t, type Say } from './text';
+import type { Catalog } from './catalog';
+import { date, literal, quote, raw, say, t, type Say, type Text } from './text';
+
+/** Staff actions offered on an assignment; the id carries the case so a press needs no other state. */
+export const STAFF_ACTIONS = ['accept', 'needInfo', 'resolve', 'transfer'] as const;
+export type StaffAction = (typeof STAFF_ACTIONS)[number];
+export const staffActionId = (action: StaffAction, caseId: string) => `staff:${action}:${caseId}`;
 
 /**
  * What to tell someone about a change, by outbox kind. Null: nothing to say in chat for that kind.
  * Payloads come from the use cases that wrote the outbox rows.
  */
-export function notificationSays(kind: string, payload: Record<string, unknown>): Say[] | null {
+export function notificationSays(kind: string, payload: Record<string, unknown>, catalog?: Pick<Catalog, 'categories'>): Say[] | null {
   const number = raw(String(payload.number ?? ''));
-  const text = (name: string) => raw(typeof payload[name] === 'string' ? (payload[name] as string) : '');
+  const text = (name: string) => quote(typeof payload[name] === 'string' ? (payload[name] as string) : '');
   switch (kind) {
     case 'chat_replies':
       return null; // already rendered: the payload carries the replies themselves
@@ -26,7 +32,7 @@ export function notificationSays(kind: string, payload: Record<string, unknown>)
       return [say(payload.reason ? t('notify.statusChangedWithReason', { number, status, reason: text('reason') }) : t('notify.statusChanged', { number, status }))];
     }
     case 'case_assigned':
-      return [say(t('notify.caseAssigned', { number }))];
+      return typeof payload.caseId === 'string' ? assignmentCard(payload, payload.caseId, catalog) : [say(t('notify.caseAssigned', { number }))];
     case 'case_reassigned_away':
       return [say(t('notify.caseReassignedAway', { number }))];
     case 'major_case':
@@ -40,4 +46,27 @@ export function notificationSays(kind: string, payload: Record<string, unknown>)
     default:
       return null;
   }
+}
+
+function assignmentCard(payload: Record<string, unknown>, caseId: string, catalog: Pick<Catalog, 'categories'> | undefined): Say[] {
+  const category = catalog?.categories.find((c) => c.id === payload.category);
+  const value = (name: string): Text => raw(typeof payload[name] === 'string' ? (payload[name] as string) : '—');
+  return [
+    {
+      kind: 'caseCard',
+      title: t('staff.cardTitle', { number: raw(String(payload.number)), severity: t(`severity.${String(payload.severity ?? 'general')}`) }),
+      lines: [
+        { label: t('field.type'), value: t(`caseType.${String(payload.type ?? 'complaint')}`) },
+        { label: t('staff.category'), value: category ? literal(category.label) : value('category') },
+        { label: t('staff.summary'), value: value('summary') },
+        { label: t('staff.complainant'), value: typeof payload.complainant === 'string' ? raw(payload.complainant) : t('staff.confidential') },
+        { label: t('staff.deadline'), value: typeof payload.deadline === 'string' ? date(new Date(payload.deadline)) : raw('—') },
+      ],
+    },
+    {
+      kind: 'choices',
+      text: t('notify.caseAssigned', { number: raw(String(payload.number)) }),
+      choices: STAFF_ACTIONS.map((action) => ({ id: staffActionId(action, caseId), label: t(`staff.${action}`) })),
+    },
+  ];
 }

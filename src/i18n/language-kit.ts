@@ -4,7 +4,7 @@ import type { Catalog } from '../conversation/catalog';
 import { buildCatalog } from './catalog';
 import { createRenderer } from './render';
 import { createScriptDetector } from './script-detection';
-import { createSimplifier, createTraditionalizer } from './simplify';
+import { createCharacterTraditionalizer, createSimplifier, createTraditionalizer } from './simplify';
 import { createTranslator, type Translator } from './translator';
 
 export interface LanguageKit {
@@ -21,7 +21,7 @@ export async function createLanguageKit(policy: Policy, options: { localesDir?: 
   const translator = await createTranslator(options.localesDir ? { localesDir: options.localesDir } : {});
   return {
     analysis: { detect, simplify },
-    renderer: createRenderer(translator, policy.timeZone),
+    renderer: createRenderer(translator, policy.timeZone, { toSimplified: simplify, toTraditional: createCharacterTraditionalizer() }),
     catalog: buildCatalog(policy, { toTraditional: createTraditionalizer(), simplify }),
     translator,
   };

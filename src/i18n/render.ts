@@ -10,8 +10,14 @@ export interface Translate {
 const LOCALES: readonly Locale[] = ['zh-Hans', 'zh-Hant', 'en'];
 const INTL_LOCALE: Record<Locale, string> = { 'zh-Hans': 'zh-CN', 'zh-Hant': 'zh-TW', en: 'en-GB' };
 
+/** Character-level conversion for quoting someone's words in the reader's script. */
+export interface ScriptConverters {
+  toSimplified: (text: string) => string;
+  toTraditional: (text: string) => string;
+}
+
 /** Renders the engine's texts in one script; dates in the deployment's time zone. */
-export function createRenderer(translator: Translate, timeZone: string): ReplyRenderer {
+export function createRenderer(translator: Translate, timeZone: string, converters?: ScriptConverters): ReplyRenderer {
   const formats = new Map<string, Intl.DateTimeFormat>();
   const formatDate = (iso: string, style: 'date' | 'dateTime', locale: Locale) => {
     const id = `${locale}:${style}`;
@@ -31,6 +37,10 @@ export function createRenderer(translator: Translate, timeZone: string): ReplyRe
 
   const resolve = (text: Text, locale: Locale): string => {
     if ('raw' in text) return text.raw;
+    if ('quote' in text) {
+      if (!converters || locale === 'en') return text.quote;
+      return locale === 'zh-Hant' ? converters.toTraditional(text.quote) : converters.toSimplified(text.quote);
+    }
     if ('literal' in text) return text.literal[locale];
     if ('date' in text) return formatDate(text.date, text.style, locale);
     const params = text.params

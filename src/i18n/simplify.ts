@@ -21,3 +21,8 @@ export function createSimplifier(): Simplify {
 export function createTraditionalizer(): Simplify {
   return OpenCC.Converter({ from: 'cn', to: 'twp' });
 }
+
+/** Simplified → traditional character by character (Taiwan forms), keeping the writer's own words. */
+export function createCharacterTraditionalizer(): Simplify {
+  return OpenCC.Converter({ from: 'cn', to: 'tw' });
+}

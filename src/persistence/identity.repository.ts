@@ -24,6 +24,18 @@ export function identityRepository(db: Database): IdentityRepository {
       if (!row) throw new Error('identity upsert returned no row');
       return toIdentity(row);
     },
+    async bindStaff(identity, staffId) {
+      const [row] = await db
+        .insert(channelIdentities)
+        .values({ ...identity, kind: 'staff', staffId })
+        .onConflictDoUpdate({
+          target: [channelIdentities.channel, channelIdentities.externalId],
+          set: { kind: 'staff', staffId, unreachable: false },
+        })
+        .returning();
+      if (!row) throw new Error('staff binding returned no row');
+      return toIdentity(row);
+    },
     async find(channel, externalId) {
       const [row] = await db
         .select()

@@ -2,6 +2,7 @@ import type { ReplyRenderer } from '../application/conversation-service';
 import type { NotificationJob } from '../application/notifications';
 import type { ChannelIdentity, PendingOutboxMessage, Repositories, Store } from '../application/ports';
 import type { Locale, Reply } from '../conversation/messages';
+import type { Catalog } from '../conversation/catalog';
 import { notificationSays } from '../conversation/notification-says';
 import type { NotificationQueue } from './notification-queues';
 import type { QueueLog } from './queue-log';
@@ -15,6 +16,8 @@ export interface OutboxRelayDeps {
   queues: ReadonlyMap<string, NotificationQueue>;
   log: QueueLog;
   clock?: () => Date;
+  /** Category names for staff assignment cards. */
+  catalog?: Pick<Catalog, 'categories'>;
 }
 
 export interface OutboxRelay {
@@ -119,7 +122,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
       if (!Array.isArray(replies)) throw new Error('chat_replies row without a replies array');
       return replies as Reply[];
     }
-    const says = notificationSays(row.kind, row.payload);
+    const says = notificationSays(row.kind, row.payload, deps.catalog);
     return says ? renderer.render(says, locale) : null;
   }
 

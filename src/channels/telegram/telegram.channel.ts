@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { Telegraf, TelegramError } from 'telegraf';
 import type { Update } from 'telegraf/types';
 import { handleMessage, type ConversationDeps } from '../../application/conversation-service';
+import { bindStaffAccount, handleStaffMessage, type StaffDeskDeps } from '../../application/staff-desk';
 import { SendError, type ChannelSender } from '../../application/notifications';
 import type { AttachmentRepository, IdentityRepository, OutboxRepository } from '../../application/ports';
 import type { InboundMessage, Reply } from '../../conversation/messages';
@@ -30,6 +31,8 @@ export interface TelegramChannelOptions {
 
 export interface TelegramChannelDeps {
   conversations: ConversationDeps;
+  /** Staff accounts bound with /bind act on their assignments here instead of filing complaints. */
+  staffDesk: StaffDeskDeps;
   attachments: AttachmentRepository;
   identities: IdentityRepository;
   outbox: OutboxRepository;
@@ -71,7 +74,7 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
     if (!inbound) return;
     if (inbound.callback) await acknowledgeButton(inbound);
     const message = inbound.message.kind === 'photo' ? await storePhoto(inbound, inbound.message) : inbound.message;
-    const replies = await handleMessage(deps.conversations, inbound.person, message, new Date());
+    const replies = await respond(inbound, message);
     try {
       await sendAll(inbound.chatId, replies);
     } catch (error) {
@@ -80,6 +83,20 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
       const identity = await deps.identities.upsert({ channel: 'telegram', externalId: inbound.person.externalId, kind: 'complainant' });
       await deps.outbox.add([{ caseId: null, recipient: { kind: 'identity', identityId: identity.id }, kind: 'chat_replies', payload: { replies } }]);
     }
+  }
+
+  /** Staff accounts go to the staff desk; everyone else talks to the complaint dialog. */
+  async function respond(inbound: TelegramInbound, message: InboundMessage): Promise<Reply[]> {
+    const { person } = inbound;
+    const now = new Date();
+    const identity = await deps.identities.find(person.channel, person.externalId);
+    const locale = identity?.locale && identity.locale !== 'unknown' ? identity.locale : (person.languageHint ?? deps.conversations.catalog.defaultLocale);
+    if (message.kind === 'command' && message.command === 'bind') {
+      return bindStaffAccount(deps.staffDesk, person, message.args, locale);
+    }
+    const staff = identity?.kind === 'staff' && identity.staffId ? await deps.conversations.cases.store.staff.get(identity.staffId) : null;
+    if (staff?.active) return handleStaffMessage(deps.staffDesk, staff, person, message, locale, now);
+    return handleMessage(deps.conversations, person, message, now);
   }
 
   async function acknowledgeButton(inbound: TelegramInbound): Promise<void> {

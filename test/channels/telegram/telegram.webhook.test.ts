@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { Update } from 'telegraf/types';
 import { startApp, type RunningApp } from '../../../src/app';
+import { issueBindingCode } from '../../../src/application/staff-desk';
 import { loadConfig } from '../../../src/config/load-config';
 import { createLogger } from '../../../src/logger';
 import { createScriptAnalyzer } from '../../../src/i18n/script-detection';
@@ -88,6 +89,71 @@ describe('the Telegram channel', () => {
     expect(readFileSync(photo!.storagePath!, 'utf8')).toBe('fake-jpeg-bytes');
     expect(photo!.storagePath).not.toContain(telegram.token);
     // No simplified-only wording reached this traditional-script user.
+    const simplifiedOnly = analyzer.evidence(texts().join('\n')).filter((e) => e.script === 'zh-Hans' && e.strength === 'strong');
+    expect(simplifiedOnly).toEqual([]);
+  });
+
+  it('lets a staff member bind with a one-time code and handle the case from the assignment card, every step reaching the complainant', async () => {
+    const until = async (what: () => boolean | Promise<boolean>) => {
+      for (let waited = 0; !(await what()) && waited < 20_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      expect(await what()).toBe(true);
+    };
+    const wang: TelegramUser = { id: 7001, first_name: '王芳', language_code: 'zh-hans' };
+    const agent = await app.store.staff.insert({ name: '王芳', departmentId: 'logistics', role: 'agent', active: true });
+    const code = await issueBindingCode(app.staffDesk, agent.id);
+    await post(telegram.updates.command(wang, 'bind', 'WRONG123')).expect(200);
+    expect(String(telegram.sent(wang.id).at(-1)?.params.text)).toContain('绑定码无效');
+    await post(telegram.updates.command(wang, 'bind', code.toLowerCase())).expect(200);
+    expect(String(telegram.sent(wang.id).at(-1)?.params.text)).toContain('绑定成功：王芳');
+    await post(telegram.updates.command(wang, 'bind', code)).expect(200);
+    expect(String(telegram.sent(wang.id).at(-1)?.params.text)).toContain('绑定码无效');
+
+    for (const line of ['我要投訴', '配送', '包裹已經三天沒有送到，客服電話也打不通', '昨天', '人民路', '跳過', '退款', '匿名', '確認提交']) {
+      await post(telegram.updates.text(chen, line)).expect(200);
+    }
+    const number = /TS-\d{6}-\d{4}/.exec(lastText())![0];
+    const record = (await app.store.cases.findByNumber(number))!;
+    expect(record.assigneeId).toBe(agent.id);
+
+    // The assignment card arrives through the queue, with the actions as buttons.
+    await until(() => telegram.sent(wang.id).some((call) => String(call.params.text).includes(`新案件 ${number}`)));
+    const buttons = () =>
+      telegram
+        .sent(wang.id)
+        .flatMap((call) => (call.params.reply_markup as { inline_keyboard?: Array<Array<{ text: string; callback_data: string }>> } | undefined)?.inline_keyboard?.flat() ?? []);
+    const press = (label: string) => post(telegram.updates.callback(wang, buttons().find((b) => b.text === label)!.callback_data));
+    expect(buttons().map((b) => b.text)).toEqual(['接单', '需补充信息', '办结', '转派']);
+    const card = telegram.sent(wang.id).find((call) => String(call.params.text).includes(`新案件 ${number}`));
+    expect(String(card?.params.text)).toContain('投诉人：保密');
+
+    await press('接单').expect(200);
+    expect(await app.store.cases.get(record.id)).toMatchObject({ status: 'investigating' });
+    await until(() => texts().some((text) => text.includes('調查處理中')));
+
+    await press('需补充信息').expect(200);
+    await post(telegram.updates.text(wang, '请提供快递单号')).expect(200);
+    expect(await app.store.cases.get(record.id)).toMatchObject({ status: 'awaiting_complainant' });
+    // Staff wrote simplified; the traditional-script complainant reads it in their script.
+    await until(() => texts().some((text) => text.includes('工作人員需要您補充資料：請提供快遞單號')));
+    await post(telegram.updates.text(chen, 'SF1234567890')).expect(200);
+    expect(await app.store.cases.get(record.id)).toMatchObject({ status: 'investigating' });
+    await until(() => telegram.sent(wang.id).some((call) => String(call.params.text).includes('补充了信息：SF1234567890')));
+
+    await press('办结').expect(200);
+    await post(telegram.updates.text(wang, '已联系快递公司重新派送，并退还运费')).expect(200);
+    expect(await app.store.cases.get(record.id)).toMatchObject({ status: 'resolved' });
+    await until(() => texts().some((text) => text.includes('請對處理結果進行評價')));
+    await post(telegram.updates.text(chen, '5')).expect(200);
+    expect(await app.store.cases.get(record.id)).toMatchObject({ status: 'closed' });
+
+    const timeline = (await app.store.events.listForCase(record.id)).map((e) => [e.type, e.actor.kind]);
+    expect(timeline).toEqual(
+      expect.arrayContaining([
+        ['status_changed', 'staff'],
+        ['information_received', 'complainant'],
+        ['rated', 'complainant'],
+      ]),
+    );
     const simplifiedOnly = analyzer.evidence(texts().join('\n')).filter((e) => e.script === 'zh-Hans' && e.strength === 'strong');
     expect(simplifiedOnly).toEqual([]);
   });
