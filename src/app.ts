@@ -137,7 +137,11 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
     // The relay runs in every worker: SKIP LOCKED and idempotent job ids make several safe side by side.
     const senders: ChannelSender[] = telegram ? [telegram.sender] : [];
     if ((env.APP_ROLE === 'all' || env.APP_ROLE === 'worker') && senders.length > 0) {
-      const notificationQueues = createNotificationQueues(redis.client, senders.map((sender) => sender.channel));
+      const notificationQueues = createNotificationQueues(
+        redis.client,
+        senders.map((sender) => sender.channel),
+        { log: logger.child({ component: 'notifications' }) },
+      );
       closers.push(notificationQueues.close);
       const workers = senders.map((sender) =>
         createNotificationWorker({
@@ -151,6 +155,8 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
       closers.push(async () => {
         await Promise.all(workers.map((worker) => worker.close()));
       });
+      // BullMQ connects in the background; closing before it is done leaves an 'error' nobody listens to.
+      await Promise.all([...notificationQueues.byChannel.values(), ...workers.map((w) => w.worker)].map((q) => q.waitUntilReady()));
       const relay = createOutboxRelay({
         store,
         renderer: language.renderer,

@@ -4,8 +4,7 @@ import { parseArgs } from 'node:util';
 import { startApp, type RunningApp } from './app';
 import { consoleTurn } from './channels/console/console.routes';
 import { renderForTerminal } from './channels/console/render';
-import { ConfigError } from './config/config-error';
-import { loadConfig } from './config/load-config';
+import { loadConfigOrExit } from './config/load-config';
 import type { Reply } from './conversation/messages';
 import { createLogger } from './logger';
 
@@ -27,16 +26,7 @@ async function main(): Promise<void> {
     return;
   }
   const user = values.user ?? userInfo().username;
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
 
   const serverUrl = `http://127.0.0.1:${config.env.PORT}`;
   let app: RunningApp | undefined;

@@ -1,20 +1,10 @@
-import { ConfigError } from './config/config-error';
-import { loadConfig } from './config/load-config';
+import { loadConfigOrExit } from './config/load-config';
 import { startApp } from './app';
 import { createLogger } from './logger';
 import { RedisServerNotFoundError } from './redis/embedded-redis';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.env.LOG_LEVEL);
   for (const warning of config.warnings) logger.warn(warning);
 

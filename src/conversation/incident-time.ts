@@ -1,3 +1,5 @@
+import { instantOfWallClock, wallClock } from '../domain/time-zone';
+
 export type IncidentPrecision = 'minute' | 'hour' | 'partOfDay' | 'day' | 'month';
 
 export type IncidentTime =
@@ -225,7 +227,7 @@ export function parseIncidentTime(text: string, now: Date, timeZone: string): In
 
 export function formatIncidentTime(t: IncidentTime, locale: IncidentTimeLocale, timeZone: string): string {
   if (t.kind === 'unknown') return UNKNOWN_LABELS[locale];
-  const local = localFields(t.at, timeZone);
+  const local = wallClock(t.at, timeZone);
   return locale === 'en' ? formatEnglish(local, t.precision) : formatChinese(local, t.precision);
 }
 
@@ -630,7 +632,7 @@ function weekdayOfDay(day: number): number {
 }
 
 function localToday(now: Date, timeZone: string): LocalToday {
-  const local = localFields(now, timeZone);
+  const local = wallClock(now, timeZone);
   return {
     day: Date.UTC(local.year, local.month - 1, local.day) / MS_PER_DAY,
     year: local.year,
@@ -640,49 +642,6 @@ function localToday(now: Date, timeZone: string): LocalToday {
 
 // Arithmetic happens on local wall-clock time; only the edges convert through the zone.
 function toInstant(day: number, minuteOfDay: number, timeZone: string): Date {
-  const localMs = day * MS_PER_DAY + minuteOfDay * MS_PER_MINUTE;
-  // Looked up twice because the first guess may sit on the other side of a DST change.
-  const guess = localMs - zoneOffsetMs(timeZone, localMs);
-  return new Date(localMs - zoneOffsetMs(timeZone, guess));
+  return instantOfWallClock(day * MS_PER_DAY + minuteOfDay * MS_PER_MINUTE, timeZone);
 }
 
-function zoneOffsetMs(timeZone: string, instantMs: number): number {
-  const wholeSecond = Math.floor(instantMs / 1000) * 1000;
-  const local = localFields(new Date(wholeSecond), timeZone);
-  const wallClockAsUtc = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
-  return wallClockAsUtc - wholeSecond;
-}
-
-function localFields(instant: Date, timeZone: string): LocalFields & { second: number } {
-  const fields = new Map(zoneFormatter(timeZone).formatToParts(instant).map((part) => [part.type, Number(part.value)]));
-  const field = (type: Intl.DateTimeFormatPartTypes): number => fields.get(type) ?? NaN;
-  return {
-    year: field('year'),
-    month: field('month'),
-    day: field('day'),
-    hour: field('hour'),
-    minute: field('minute'),
-    second: field('second'),
-  };
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      numberingSystem: 'latn',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}

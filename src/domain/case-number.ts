@@ -1,4 +1,5 @@
 import { DomainError } from './errors';
+import { assertTimeZone, wallClock } from './time-zone';
 
 /** Case-number prefixes per case type are configuration; these are the defaults. */
 export const DEFAULT_CASE_NUMBER_PREFIXES = {
@@ -41,34 +42,10 @@ function normalise(text: string): string {
     .replace(new RegExp(DASH, 'g'), '-');
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 function localYearMonth(at: Date, timeZone: string): { year: string; month: string } {
-  let formatter = formatters.get(timeZone);
-  if (formatter === undefined) {
-    try {
-      formatter = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        year: 'numeric',
-        month: '2-digit',
-        numberingSystem: 'latn',
-      });
-    } catch {
-      throw new DomainError(
-        'CASE_NUMBER.INVALID_TIME_ZONE',
-        `"${timeZone}" is not a known IANA time zone; configure one such as "Asia/Shanghai"`,
-        { timeZone },
-      );
-    }
-    formatters.set(timeZone, formatter);
-  }
-  const parts = formatter.formatToParts(at);
-  const year = parts.find((p) => p.type === 'year')?.value;
-  const month = parts.find((p) => p.type === 'month')?.value;
-  if (year === undefined || month === undefined) {
-    throw new Error(`Intl returned no year/month for ${at.toISOString()} in ${timeZone}`);
-  }
-  return { year: year.padStart(4, '0'), month };
+  assertTimeZone(timeZone, 'CASE_NUMBER.INVALID_TIME_ZONE');
+  const local = wallClock(at, timeZone);
+  return { year: String(local.year).padStart(4, '0'), month: String(local.month).padStart(2, '0') };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { DomainError } from './errors';
+import { assertTimeZone, instantOfWallClock, zoneOffsetMs } from './time-zone';
 
 export interface BusinessInterval {
   start: string;
@@ -210,7 +211,7 @@ function msOfClockTime(clockTime: string): number {
 }
 
 function assertValid(cal: WorkingCalendar): void {
-  zoneFormatter(cal.timeZone);
+  assertTimeZone(cal.timeZone, 'CALENDAR.INVALID_TIME_ZONE');
   businessIntervals(cal);
   cal.weekendDays.forEach(assertWeekday);
   for (const date of [...cal.holidays, ...cal.makeUpWorkdays]) dayNumberOf(date);
@@ -253,41 +254,6 @@ function toLocal(cal: WorkingCalendar, instant: Date): LocalPoint {
 }
 
 function toInstant(cal: WorkingCalendar, day: number, msOfDay: number): Date {
-  const localMs = day * MS_PER_DAY + msOfDay;
-  // The offset is looked up twice because the first guess may sit on the other side of a DST change.
-  const guess = localMs - zoneOffsetMs(cal.timeZone, localMs);
-  return new Date(localMs - zoneOffsetMs(cal.timeZone, guess));
+  return instantOfWallClock(day * MS_PER_DAY + msOfDay, cal.timeZone);
 }
 
-function zoneOffsetMs(timeZone: string, instantMs: number): number {
-  // formatToParts drops milliseconds, so compare against the whole second it actually formatted.
-  const wholeSecond = Math.floor(instantMs / 1000) * 1000;
-  const fields = new Map(zoneFormatter(timeZone).formatToParts(wholeSecond).map((part) => [part.type, Number(part.value)]));
-  const field = (type: Intl.DateTimeFormatPartTypes): number => fields.get(type) ?? NaN;
-  const wallClockAsUtc = Date.UTC(field('year'), field('month') - 1, field('day'), field('hour'), field('minute'), field('second'));
-  return wallClockAsUtc - wholeSecond;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (formatter === undefined) {
-    try {
-      formatter = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      });
-    } catch {
-      throw new DomainError('CALENDAR.INVALID_TIME_ZONE', `"${timeZone}" is not an IANA time zone, e.g. 'Asia/Shanghai'.`, { timeZone });
-    }
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}

@@ -1,3 +1,4 @@
+import type { QueueLog } from './queue-log';
 import { Queue, type DefaultJobOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { NotificationJob } from '../application/notifications';
@@ -52,12 +53,15 @@ export interface NotificationQueues {
 export function createNotificationQueues(
   connection: Redis,
   channels: readonly string[],
-  options: { prefix?: string; jobs?: NotificationJobSettings } = {},
+  options: { prefix?: string; jobs?: NotificationJobSettings; log?: QueueLog } = {},
 ): NotificationQueues {
   const defaultJobOptions = notificationJobOptions(options.jobs);
   const byChannel = new Map<string, NotificationQueue>();
   for (const channel of new Set(channels)) {
-    byChannel.set(channel, new Queue<NotificationJob, DeliveryResult, string>(notificationQueueName(channel), { connection, prefix: options.prefix ?? 'complaints', defaultJobOptions }));
+    const queue = new Queue<NotificationJob, DeliveryResult, string>(notificationQueueName(channel), { connection, prefix: options.prefix ?? 'complaints', defaultJobOptions });
+    // An 'error' event without a listener would crash the process (Redis restarting, shutdown).
+    queue.on('error', (error) => options.log?.error({ err: error, channel }, 'notification queue error'));
+    byChannel.set(channel, queue);
   }
   return {
     byChannel,

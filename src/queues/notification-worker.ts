@@ -63,6 +63,7 @@ export function createNotificationWorker(options: NotificationWorkerOptions): No
   const chatKey = (externalId: string) => `${prefix}:${name}:per-chat:${externalId}`;
   // Only to pause the whole queue on a 429 (Queue.rateLimit; Worker.rateLimit is deprecated).
   const control = new Queue(name, { connection, prefix });
+  control.on('error', (error) => log.error({ err: error, channel }, 'notification queue error'));
 
   /** Takes the chat's slot, or says how long until it is free (Redis' clock: same for all workers). */
   async function takeChatSlot(externalId: string): Promise<number> {

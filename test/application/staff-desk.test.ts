@@ -1,32 +1,22 @@
 import { handleStaffMessage, issueBindingCode, bindStaffAccount, type StaffDeskDeps } from '../../src/application/staff-desk';
 import type { Store } from '../../src/application/ports';
-import { createStore } from '../../src/persistence/store';
 import { redisBindingCodes, redisStaffPending } from '../../src/redis/staff-desk-stores';
-import { defaultConfig } from '../support/app-config';
-import { openTestDatabase, type TestDatabase } from '../support/databases';
-import { dialogHarness, textOf, choiceId } from '../support/dialog';
-import { openTestRedis } from '../support/redis';
+import { choiceId, dialogHarness, openDialogStores, textOf, type DialogStores } from '../support/dialog';
 
 describe('the staff desk', () => {
-  let database: TestDatabase;
+  let stores: DialogStores;
   let store: Store;
-  let redis: Awaited<ReturnType<typeof openTestRedis>>;
 
   beforeEach(async () => {
-    database = await openTestDatabase('pglite');
-    store = createStore(database.db);
-    await store.departments.ensure(defaultConfig().policy.departments);
-    redis = await openTestRedis();
+    stores = await openDialogStores();
+    ({ store } = stores);
   });
 
-  afterEach(async () => {
-    await redis.destroy();
-    await database.destroy();
-  });
+  afterEach(() => stores.destroy());
 
   async function setUp() {
-    const chat = await dialogHarness(store, redis.client);
-    const desk: StaffDeskDeps = { conversations: chat.deps, codes: redisBindingCodes(redis.client), pending: redisStaffPending(redis.client) };
+    const chat = await dialogHarness(store, stores.redis);
+    const desk: StaffDeskDeps = { conversations: chat.deps, codes: redisBindingCodes(stores.redis), pending: redisStaffPending(stores.redis) };
     const agent = await store.staff.insert({ name: '王芳', departmentId: 'logistics', role: 'agent', active: true });
     const colleague = await store.staff.insert({ name: '刘洋', departmentId: 'quality', role: 'agent', active: true });
     const outsider = await store.staff.insert({ name: '陈晨', departmentId: 'finance', role: 'agent', active: true });

@@ -2,13 +2,10 @@ import { changeStatus } from '../../src/application/change-status';
 import type { Store } from '../../src/application/ports';
 import type { Reply } from '../../src/conversation/messages';
 import { createScriptAnalyzer } from '../../src/i18n/script-detection';
-import { createStore } from '../../src/persistence/store';
 import { caseEvents, outbox } from '../../src/persistence/schema';
 import { sendDueReminders } from '../../src/application/conversation-service';
-import { defaultConfig } from '../support/app-config';
-import { openTestDatabase, type TestDatabase } from '../support/databases';
-import { choiceId, dialogHarness, textOf } from '../support/dialog';
-import { openTestRedis } from '../support/redis';
+import type { TestDatabase } from '../support/databases';
+import { choiceId, dialogHarness, openDialogStores, textOf, type DialogStores } from '../support/dialog';
 
 const analyzer = createScriptAnalyzer();
 
@@ -22,24 +19,19 @@ function foreignCharacters(replies: readonly Reply[], script: 'zh-Hans' | 'zh-Ha
 }
 
 describe('the intake dialog', () => {
+  let stores: DialogStores;
   let database: TestDatabase;
   let store: Store;
-  let redis: Awaited<ReturnType<typeof openTestRedis>>;
 
   beforeEach(async () => {
-    database = await openTestDatabase('pglite');
-    store = createStore(database.db);
-    await store.departments.ensure(defaultConfig().policy.departments);
-    redis = await openTestRedis();
+    stores = await openDialogStores();
+    ({ database, store } = stores);
   });
 
-  afterEach(async () => {
-    await redis.destroy();
-    await database.destroy();
-  });
+  afterEach(() => stores.destroy());
 
   it('files a complaint in simplified Chinese, with a refused phone number and an edit from the summary', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     const li = chat.person('li');
     const all: Reply[] = [];
     const say = async (line: string) => {
@@ -92,7 +84,7 @@ describe('the intake dialog', () => {
   });
 
   it('files an anonymous complaint in traditional Chinese with a photo, back and a shared location, never showing a simplified-only character', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     const chen = chat.person('chen', 'telegram');
     const all: Reply[] = [];
     const run = async (step: Promise<Reply[]>) => {
@@ -133,7 +125,7 @@ describe('the intake dialog', () => {
   });
 
   it('files a complaint in English with a Hong Kong number', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     const sam = chat.person('sam');
     const text = async (line: string) => textOf(await sam.say(line));
     expect(await text('complaint')).toContain('What is your complaint about?');
@@ -151,18 +143,18 @@ describe('the intake dialog', () => {
   });
 
   it('resumes a conversation where it was after a restart of the process', async () => {
-    const before = await dialogHarness(store, redis.client);
+    const before = await dialogHarness(store, stores.redis);
     await before.person('li').say('我要投诉');
     await before.person('li').say('配送');
     await before.person('li').say('快递三天都没有送到，客服电话一直打不通');
 
-    const after = await dialogHarness(store, redis.client);
+    const after = await dialogHarness(store, stores.redis);
     const replies = textOf(await after.person('li').say('昨天'));
     expect(replies).toContain('事情发生在哪里');
   });
 
   it('answers a status query in the middle of an intake without losing the draft, and shows only the person’s own cases', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     const li = chat.person('li');
     for (const line of ['我要投诉', '配送', '快递三天都没有送到，客服电话一直打不通', '昨天', '人民路', '跳过', '退款', '匿名', '确认提交']) await li.say(line);
     const wang = chat.person('wang');
@@ -180,7 +172,7 @@ describe('the intake dialog', () => {
   });
 
   it('reminds an abandoned intake once, through the outbox, in the person’s script', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     const chen = chat.person('chen');
     await chen.say('我要投訴');
     chat.advance(60 * 60_000);
@@ -198,7 +190,7 @@ describe('the intake dialog', () => {
   });
 
   it('cancels an intake: nothing is filed and the next intake starts fresh', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     const li = chat.person('li');
     await li.say('我要投诉');
     await li.say('配送');
@@ -208,18 +200,18 @@ describe('the intake dialog', () => {
   });
 
   it('tells a reporter how their identity is protected', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     expect(textOf(await chat.person('li').say('我要举报'))).toContain('举报人信息严格保密');
   });
 
   it('answers a FAQ in either script before any intake', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     expect(textOf(await chat.person('li').say('退款多久到账？'))).toContain('3-7 个工作日');
     expect(textOf(await chat.person('chen').say('請問退款多久到賬'))).toContain('3-7 個工作日');
   });
 
   it('pre-fills the place from a /start payload and lets the complainant confirm it', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     const li = chat.person('li');
     await li.say('/start renmin_rd');
     for (const line of ['我要投诉', '服务态度', '营业员态度恶劣，还对我大声喊叫']) await li.say(line);
@@ -228,14 +220,14 @@ describe('the intake dialog', () => {
   });
 
   it('remembers the person’s script after their conversation expired', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     await chat.person('chen').say('你好，請問怎麼投訴');
-    await redis.client.del('conv:console:chen');
+    await stores.redis.del('conv:console:chen');
     expect(textOf(await chat.person('chen').say('/start'))).toContain('您好，這裡是投訴受理服務');
   });
 
   it('switches language with /lang and keeps it', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     const li = chat.person('li');
     await li.say('你好');
     const ask = await li.say('/lang');
@@ -244,7 +236,7 @@ describe('the intake dialog', () => {
   });
 
   it('links a repeat complaint to the earlier one', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     const li = chat.person('li');
     const file = async (description: string) => {
       for (const line of ['我要投诉', '配送', description, '昨天', '人民路', '跳过', '退款', '匿名', '确认提交']) await li.say(line);
@@ -258,7 +250,7 @@ describe('the intake dialog', () => {
   });
 
   it('takes the rating after resolution: unsatisfied reopens, a second unsatisfied escalates, satisfied closes', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     const li = chat.person('li');
     for (const line of ['我要投诉', '配送', '快递三天都没有送到，客服电话一直打不通', '昨天', '人民路', '跳过', '退款', '匿名', '确认提交']) await li.say(line);
     const record = (await store.cases.findByNumber('TS-202611-0001'))!;
@@ -294,7 +286,7 @@ describe('the intake dialog', () => {
   });
 
   it('relays the answer to a staff request for information to the case', async () => {
-    const chat = await dialogHarness(store, redis.client);
+    const chat = await dialogHarness(store, stores.redis);
     const li = chat.person('li');
     for (const line of ['我要投诉', '配送', '快递三天都没有送到，客服电话一直打不通', '昨天', '人民路', '跳过', '退款', '匿名', '确认提交']) await li.say(line);
     const record = (await store.cases.findByNumber('TS-202611-0001'))!;

@@ -1,6 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { DomainError } from '../../src/domain/errors';
 import {
   addDuration,
@@ -12,31 +9,8 @@ import {
   type SlaClock,
   type SlaDuration,
 } from '../../src/domain/sla';
-import {
-  addWorkingMinutes,
-  createWorkingCalendar,
-  localDatesInRange,
-  workingMinutesBetween,
-  type WorkingCalendar,
-} from '../../src/domain/working-calendar';
-
-interface HolidayFile {
-  holidays: Array<{ from: string; to: string }>;
-  makeUpWorkdays: Array<{ date: string }>;
-}
-
-const CALENDAR_DIR = join(__dirname, '../../config/calendar');
-
-function shanghaiCalendar(): WorkingCalendar {
-  const files = readdirSync(CALENDAR_DIR)
-    .filter((fileName) => fileName.endsWith('.yaml'))
-    .map((fileName) => parseYaml(readFileSync(join(CALENDAR_DIR, fileName), 'utf8')) as HolidayFile);
-  return createWorkingCalendar({
-    timeZone: 'Asia/Shanghai',
-    holidays: files.flatMap((file) => file.holidays.flatMap((holiday) => localDatesInRange(holiday.from, holiday.to))),
-    makeUpWorkdays: files.flatMap((file) => file.makeUpWorkdays.map((day) => day.date)),
-  });
-}
+import { addWorkingMinutes, createWorkingCalendar, workingMinutesBetween } from '../../src/domain/working-calendar';
+import { defaultConfig } from '../support/app-config';
 
 /** Shanghai wall-clock time, e.g. at('2026-03-04 10:00'). */
 function at(localDateTime: string): Date {
@@ -58,7 +32,8 @@ function expectDomainError(action: () => unknown, code: string): void {
   expect((caught as DomainError).code).toBe(code);
 }
 
-const cal = shanghaiCalendar();
+// The shipped calendar: Asia/Shanghai, 9-12 and 13-18, the 2025 and 2026 holidays and 调休 days.
+const cal = defaultConfig().calendar;
 const ONE_WORKING_DAY: SlaDuration = { unit: 'workingDays', amount: 1 };
 const THREE_WORKING_DAYS: SlaDuration = { unit: 'workingDays', amount: 3 };
 

@@ -7,8 +7,11 @@ import { renderForTerminal } from '../../src/channels/console/render';
 import type { InboundMessage, Reply } from '../../src/conversation/messages';
 import { createLanguageKit, type LanguageKit } from '../../src/i18n/language-kit';
 import { conversationDeps } from '../../src/app';
+import { createStore } from '../../src/persistence/store';
 import { defaultConfig } from './app-config';
 import { caseServiceFor } from './case-service';
+import { openTestDatabase, type TestDatabase } from './databases';
+import { openTestRedis } from './redis';
 
 let kit: Promise<LanguageKit> | undefined;
 
@@ -81,4 +84,28 @@ export function choiceId(replies: readonly Reply[], label: string): string {
     if (found) return found.id;
   }
   throw new Error(`no choice labelled "${label}" in:\n${textOf(replies)}`);
+}
+
+export interface DialogStores {
+  database: TestDatabase;
+  store: Store;
+  redis: Redis;
+  destroy(): Promise<void>;
+}
+
+/** A fresh PGlite database with the configured departments, and a prefixed Redis: what a dialog test runs on. */
+export async function openDialogStores(): Promise<DialogStores> {
+  const database = await openTestDatabase('pglite');
+  const store = createStore(database.db);
+  await store.departments.ensure(defaultConfig().policy.departments);
+  const redis = await openTestRedis();
+  return {
+    database,
+    store,
+    redis: redis.client,
+    destroy: async () => {
+      await redis.destroy();
+      await database.destroy();
+    },
+  };
 }
