@@ -5,6 +5,7 @@ import {
   type RoutingRule,
   type StaffCandidate,
 } from '../../src/domain/routing';
+import { seededRandom } from '../support/testing';
 
 const RULES: RoutingRule[] = [
   { category: 'property', departmentId: 'dept-property' },
@@ -71,21 +72,10 @@ describe('pickAssignee', () => {
   });
 });
 
-/** mulberry32: tiny seeded PRNG so the generated cases are the same on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('pickAssignee properties over generated staff lists', () => {
   const ROUNDS = 2000;
-  const random = prng(20261130);
+  const random = seededRandom(20261130);
   const int = (max: number): number => Math.floor(random() * max);
   const pick = <T>(items: readonly T[]): T => {
     const item = items[int(items.length)];

@@ -1,4 +1,3 @@
-import { DomainError } from '../../src/domain/errors';
 import {
   addDuration,
   fractionElapsed,
@@ -11,6 +10,7 @@ import {
 } from '../../src/domain/sla';
 import { addWorkingMinutes, createWorkingCalendar, workingMinutesBetween } from '../../src/domain/working-calendar';
 import { defaultConfig } from '../support/app-config';
+import { expectDomainError } from '../support/testing';
 
 /** Shanghai wall-clock time, e.g. at('2026-03-04 10:00'). */
 function at(localDateTime: string): Date {
@@ -21,16 +21,6 @@ function iso(localDateTime: string): string {
   return at(localDateTime).toISOString();
 }
 
-function expectDomainError(action: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(DomainError);
-  expect((caught as DomainError).code).toBe(code);
-}
 
 // The shipped calendar: Asia/Shanghai, 9-12 and 13-18, the 2025 and 2026 holidays and 调休 days.
 const cal = defaultConfig().calendar;

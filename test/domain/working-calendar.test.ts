@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { DomainError } from '../../src/domain/errors';
 import {
   addWorkingMinutes,
   createWorkingCalendar,
@@ -12,6 +11,7 @@ import {
   workingMinutesPerDay,
   type WorkingCalendar,
 } from '../../src/domain/working-calendar';
+import { expectDomainError, seededRandom } from '../support/testing';
 
 interface HolidayFile {
   year: number;
@@ -46,28 +46,7 @@ function weekdayOf(localDate: string): string {
   return new Date(`${localDate}T12:00:00Z`).toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' });
 }
 
-function expectDomainError(action: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(DomainError);
-  expect((caught as DomainError).code).toBe(code);
-}
 
-/** mulberry32: a tiny seeded PRNG so the property test is reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const cal = shanghaiCalendar();
 
