@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Case } from '../../src/domain/case';
 
+// Numbers must be unique per database: a counter, not a random serial that may repeat.
+let serial = 5000;
+
 /** A registered complaint with plausible values; override what a test is about. */
 export function buildCase(overrides: Partial<Case> = {}): Case {
+  serial += 1;
   const now = overrides.createdAt ?? new Date('2026-11-18T02:00:00Z');
   return {
     id: randomUUID(),
-    number: `TS-202611-${String(Math.floor(Math.random() * 9000) + 1000)}`,
+    number: `TS-202611-${serial}`,
     type: 'complaint',
     category: 'service_attitude',
     status: 'registered',
