@@ -3,7 +3,7 @@ import { isTerminal } from '../domain/case-lifecycle';
 import type { DomainEvent } from '../domain/domain-events';
 import { DomainError } from '../domain/errors';
 import { departmentFor, pickAssignee } from '../domain/routing';
-import type { CaseServiceDeps } from './case-service';
+import { routingRules, type CaseServiceDeps } from './case-service';
 import { assignmentPayload } from './assignment-card';
 import { lockCase, saveCase } from './load-case';
 import type { OutboxMessage, Repositories } from './ports';
@@ -82,8 +82,7 @@ async function chosenTarget(repos: Repositories, staffId: string, accusedStaffId
 }
 
 async function autoTarget(deps: CaseServiceDeps, repos: Repositories, record: { category: string; departmentId: string | null; accusedStaffId: string | null; number: string }) {
-  const rules = deps.policy.routing.rules.map((rule) => ({ category: rule.category, departmentId: rule.department }));
-  const departmentId = record.departmentId ?? departmentFor(record.category, rules, deps.policy.routing.fallbackDepartment);
+  const departmentId = record.departmentId ?? departmentFor(record.category, routingRules(deps.policy), deps.policy.routing.fallbackDepartment);
   const chosen = pickAssignee({
     departmentId,
     candidates: await repos.staff.candidates(departmentId),

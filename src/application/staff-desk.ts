@@ -120,9 +120,9 @@ async function startAction(deps: StaffDeskDeps, staff: Staff, account: string, a
         {
           kind: 'choices',
           text: t('staff.askDepartment', { number }),
-          choices: deps.conversations.cases.policy.departments
+          choices: deps.conversations.catalog.departments
             .filter((d) => d.id !== record.departmentId)
-            .map((d) => ({ id: `dept:${d.id}`, label: literal({ 'zh-Hans': d.name['zh-Hans'], 'zh-Hant': d.name['zh-Hant'] ?? d.name['zh-Hans'], en: d.name.en }) })),
+            .map((d) => ({ id: `dept:${d.id}`, label: literal(d.name) })),
         },
       ];
   }

@@ -8,7 +8,7 @@ import { assessSeverity } from '../domain/severity';
 import { textSimilarity } from '../domain/similarity';
 import { startClock } from '../domain/sla';
 import { assignmentPayload } from './assignment-card';
-import type { CaseServiceDeps } from './case-service';
+import { routingRules, type CaseServiceDeps } from './case-service';
 import type { NewCaseEvent, OutboxMessage, Repositories } from './ports';
 
 export interface SubmitCaseInput {
@@ -66,7 +66,7 @@ export async function submitCase(deps: CaseServiceDeps, input: SubmitCaseInput, 
   const descriptionSimplified = simplify(input.description);
   const location = input.location?.trim() || null;
   const locationKey = location ? matterKey(simplify(location)) : null;
-  const departmentId = departmentFor(input.category, toRoutingRules(policy), policy.routing.fallbackDepartment);
+  const departmentId = departmentFor(input.category, routingRules(policy), policy.routing.fallbackDepartment);
   const resolveDuration = input.type === 'report' ? policy.sla.resolveReport : policy.sla.resolveGeneral;
 
   const { record, linked, domainEvents } = await deps.store.transaction(async (repos) => {
@@ -227,10 +227,6 @@ function validate({ policy }: CaseServiceDeps, input: SubmitCaseInput): void {
   if (!input.anonymous && !input.contact && !input.complainant) {
     throw new DomainError('CASE.UNREACHABLE_COMPLAINANT', 'Give contact details, a chat identity, or mark the case anonymous.');
   }
-}
-
-function toRoutingRules(policy: CaseServiceDeps['policy']) {
-  return policy.routing.rules.map((rule) => ({ category: rule.category, departmentId: rule.department }));
 }
 
 /** "The same place" whatever the script, spacing or punctuation: 3号楼 2单元 = 3號樓2單元. */

@@ -16,6 +16,7 @@ export interface Catalog {
   defaultLocale: Locale;
   caseTypes: readonly CaseType[];
   categories: ReadonlyArray<{ id: string; label: Literal }>;
+  departments: ReadonlyArray<{ id: string; name: Literal }>;
   /** `/start` payloads and WeChat `qrscene_` keys that pre-fill where it happened. */
   places: Readonly<Record<string, Literal>>;
   faq: readonly FaqEntry[];

@@ -16,6 +16,7 @@ export function buildCatalog(policy: Policy, convert: { toTraditional: (text: st
     defaultLocale: policy.defaultLocale,
     caseTypes: CASE_TYPES,
     categories: policy.categories.map((c) => ({ id: c.id, label: full(c.label) })),
+    departments: policy.departments.map((d) => ({ id: d.id, name: full(d.name) })),
     places: Object.fromEntries(Object.entries(policy.places).map(([key, label]) => [key, full(label)])),
     faq: policy.faq.map((entry) => ({
       id: entry.id,

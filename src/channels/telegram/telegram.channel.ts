@@ -67,6 +67,9 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
     }
   }
 
+  const identityOf = (inbound: TelegramInbound) =>
+    deps.identities.upsert({ channel: 'telegram', externalId: inbound.person.externalId, kind: 'complainant' });
+
   async function handleUpdate(update: Update): Promise<void> {
     // Telegram redelivers an update it thinks failed; each is handled once.
     if ((await deps.redis.set(`tg-update:${update.update_id}`, '1', 'EX', DAY_SECONDS, 'NX')) !== 'OK') return;
@@ -80,7 +83,7 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
     } catch (error) {
       // The conversation already moved on: what could not be said now goes through the queue.
       log.warn({ err: error }, 'reply failed in the webhook turn; queued');
-      const identity = await deps.identities.upsert({ channel: 'telegram', externalId: inbound.person.externalId, kind: 'complainant' });
+      const identity = await identityOf(inbound);
       await deps.outbox.add([{ caseId: null, recipient: { kind: 'identity', identityId: identity.id }, kind: 'chat_replies', payload: { replies } }]);
     }
   }
@@ -134,7 +137,7 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
       // The file id alone still lets staff fetch the photo later; never log the link (it holds the token).
       log.warn({ err: error instanceof Error ? error.message.replace(options.token, '***') : 'unknown' }, 'photo download failed; kept the file id');
     }
-    const identity = await deps.identities.upsert({ channel: 'telegram', externalId: inbound.person.externalId, kind: 'complainant' });
+    const identity = await identityOf(inbound);
     const stored = await deps.attachments.add({
       channel: 'telegram',
       externalRef: photo.fileId,
