@@ -9,7 +9,14 @@ import type { Store } from './application/ports';
 import type { AppConfig } from './config/load-config';
 import { consoleRoutes } from './channels/console/console.routes';
 import { createTelegramChannel } from './channels/telegram/telegram.channel';
+import { createWechatyChannel } from './channels/wechaty/wechaty.channel';
+import { createWecomChannel } from './channels/wecom/wecom.channel';
+import { createWechatOfficial } from './channels/wechat-official/wechat-official.setup';
 import { createHttpApp } from './http/app';
+import { createAdminApi, QUEUE_BOARD_PATH } from './http/api/admin-api';
+import { createSessionTokens, signingSecret } from './http/api/session-tokens';
+import { deadLetterAccess } from './queues/dead-letters';
+import { queueBoard } from './queues/queue-board';
 import { createLanguageKit, type LanguageKit } from './i18n/language-kit';
 import type { Policy } from './config/policy.schema';
 import type { Redis } from 'ioredis';
@@ -20,6 +27,7 @@ import type { ChannelSender } from './application/notifications';
 import { createNotificationQueues } from './queues/notification-queues';
 import { createNotificationWorker, type NotificationLimits } from './queues/notification-worker';
 import { createOutboxRelay } from './queues/outbox-relay';
+import { createSlaTimers, subscribeTimers } from './queues/sla-timer-queue';
 import { reportUnreachable } from './queues/unreachable';
 import { redisConversationStore } from './redis/conversation-store';
 import { redisBindingCodes, redisStaffPending } from './redis/staff-desk-stores';
@@ -44,7 +52,15 @@ export interface RunningApp {
 // Reminders are due hours after the last message; a minute's delay does not matter.
 const REMINDER_SWEEP_MS = 60_000;
 // Telegram allows about 30 messages a second overall and 1 a second per chat (PROTOCOLS.md): stay under both.
-const NOTIFICATION_LIMITS: Record<string, NotificationLimits> = { telegram: { perSecond: 25, perChatPerSecond: 1 } };
+// A personal WeChat account driven by wechaty is restricted when it sends fast; WeCom silently drops
+// more than about 30 messages a minute to one member.
+const NOTIFICATION_LIMITS: Record<string, NotificationLimits> = {
+  telegram: { perSecond: 25, perChatPerSecond: 1 },
+  wechaty: { perSecond: 1, perChatPerSecond: 1 },
+  wecom: { perSecond: 20, perChatPerSecond: 0.4 },
+  // The Official Account's limits are daily and per-minute API quotas (45009/45011) and 5 messages per user per 48 hours.
+  wechat: { perSecond: 20, perChatPerSecond: 1 },
+};
 const OUTBOX_RELAY_INTERVAL_MS = 1000;
 
 /** The dialog wired to its stores: used by the app, the terminal chat and the tests alike. */
@@ -74,6 +90,8 @@ export function conversationDeps(parts: {
 export interface StartOptions {
   /** Serve HTTP in the web role (default true); the in-process terminal chat turns it off. */
   http?: boolean;
+  /** What "now" is for the admin API and SLA timers; tests move it to cross deadlines. */
+  clock?: () => Date;
 }
 
 /** The composition root: open the stores, wire the use cases and channels, listen. */
@@ -99,6 +117,8 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
 
     const store = createStore(database.db);
     await store.departments.ensure(config.policy.departments);
+    await store.routing.ensure(config.policy.routing.rules.map((rule) => ({ category: rule.category, departmentId: rule.department })));
+    const clock = options.clock ?? (() => new Date());
 
     const events = createEventBus((error, event) => logger.error({ err: error, event: event.type, caseId: event.caseId }, 'event handler failed'));
     const language = await createLanguageKit(config.policy);
@@ -119,6 +139,24 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
       closers.push(async () => clearInterval(timer));
     }
 
+    // Deadlines: a delayed job per SLA warning and breach. Every role schedules (the web role changes
+    // cases); workers fire them; the scheduler re-schedules what a crash may have missed.
+    const slaTimers = createSlaTimers({
+      connection: redis.client,
+      deps: conversations,
+      log: logger.child({ component: 'sla-timers' }),
+      clock,
+      worker: env.APP_ROLE === 'all' || env.APP_ROLE === 'worker',
+    });
+    closers.push(slaTimers.close);
+    subscribeTimers(events, store, slaTimers);
+    await Promise.all([slaTimers.queue.waitUntilReady(), slaTimers.worker?.waitUntilReady()]);
+    if (env.APP_ROLE === 'all' || env.APP_ROLE === 'scheduler') {
+      await slaTimers.scheduleProgressUpdates();
+      const seen = await slaTimers.reconcile(store);
+      logger.info({ cases: seen }, 'SLA timers reconciled');
+    }
+
     const staffDesk: StaffDeskDeps = { conversations, codes: redisBindingCodes(redis.client), pending: redisStaffPending(redis.client) };
     const telegram = config.channels.telegram
       ? createTelegramChannel(
@@ -134,15 +172,66 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
         )
       : undefined;
 
+    const wecom = config.channels.wecom
+      ? createWecomChannel(
+          {
+            corpId: env.WECOM_CORP_ID!,
+            agentId: env.WECOM_AGENT_ID!,
+            secret: env.WECOM_SECRET!,
+            token: env.WECOM_TOKEN!,
+            encodingAesKey: env.WECOM_ENCODING_AES_KEY!,
+            apiBase: env.WECOM_API_BASE,
+          },
+          { staffDesk, redis: redis.client, logger },
+        )
+      : undefined;
+    if (wecom) closers.push(() => wecom.handler.drain());
+
+    const wechaty = config.channels.wechaty
+      ? createWechatyChannel(
+          {
+            puppet: env.WECHATY_PUPPET!,
+            ...(env.WECHATY_PUPPET_TOKEN ? { puppetOptions: { token: env.WECHATY_PUPPET_TOKEN } } : {}),
+            staffRooms: env.WECHATY_STAFF_ROOMS,
+            name: join(dataDir, 'wechaty', 'session'),
+            attachmentsDir: join(dataDir, 'attachments', 'wechaty'),
+          },
+          { conversations, staffDesk, identities: store.identities, attachments: store.attachments, outbox: store.outbox, redis: redis.client, logger },
+        )
+      : undefined;
+
+    // --- WeChat Official Account (channels/wechat-official/wechat-official.setup.ts) ---
+    // TODO(lead): read env.WECHAT_STATUS_TEMPLATE_ID without the cast once env.schema.ts declares it.
+    const wechatTemplateId = (env as typeof env & { WECHAT_STATUS_TEMPLATE_ID?: string }).WECHAT_STATUS_TEMPLATE_ID;
+    const wechat = config.channels.wechatOfficial
+      ? createWechatOfficial(
+          {
+            token: env.WECHAT_TOKEN!,
+            appId: env.WECHAT_APPID!,
+            appSecret: env.WECHAT_APPSECRET!,
+            ...(env.WECHAT_ENCODING_AES_KEY ? { encodingAesKey: env.WECHAT_ENCODING_AES_KEY } : {}),
+            apiBase: env.WECHAT_API_BASE,
+            attachmentsDir: join(dataDir, 'attachments', 'wechat'),
+            ...(wechatTemplateId ? { statusTemplateId: wechatTemplateId } : {}),
+          },
+          { conversations, staffDesk, attachments: store.attachments, identities: store.identities, outbox: store.outbox, redis: redis.client, logger },
+        )
+      : undefined;
+    if (wechat) closers.push(wechat.drain);
+    // --- end WeChat Official Account ---
+
     // The relay runs in every worker: SKIP LOCKED and idempotent job ids make several safe side by side.
-    const senders: ChannelSender[] = telegram ? [telegram.sender] : [];
-    if ((env.APP_ROLE === 'all' || env.APP_ROLE === 'worker') && senders.length > 0) {
-      const notificationQueues = createNotificationQueues(
-        redis.client,
-        senders.map((sender) => sender.channel),
-        { log: logger.child({ component: 'notifications' }) },
-      );
-      closers.push(notificationQueues.close);
+    const senders: ChannelSender[] = [...(telegram ? [telegram.sender] : []), ...(wecom ? [wecom.sender] : []), ...(wechaty ? [wechaty.sender] : []), ...(wechat ? [wechat.sender] : [])];
+    const notificationQueues =
+      senders.length > 0
+        ? createNotificationQueues(
+            redis.client,
+            senders.map((sender) => sender.channel),
+            { log: logger.child({ component: 'notifications' }) },
+          )
+        : undefined;
+    if (notificationQueues) closers.push(notificationQueues.close);
+    if ((env.APP_ROLE === 'all' || env.APP_ROLE === 'worker') && notificationQueues) {
       const workers = senders.map((sender) =>
         createNotificationWorker({
           connection: redis.client,
@@ -167,13 +256,31 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
       });
       relay.start(OUTBOX_RELAY_INTERVAL_MS);
       closers.push(relay.stop);
+      // A WeChat account is logged in by one process: the one that sends its notifications.
+      if (wechaty) {
+        await wechaty.start();
+        closers.push(wechaty.stop);
+      }
     }
 
     let url: string | undefined;
     if ((env.APP_ROLE === 'all' || env.APP_ROLE === 'web') && options.http !== false) {
+      const tokens = createSessionTokens({ secret: await signingSecret(env.JWT_SECRET, store.settings), ttlSeconds: env.ACCESS_TOKEN_TTL_MINUTES * 60 });
+      const adminApi = createAdminApi({
+        conversations,
+        staffDesk,
+        policy: config.policy,
+        redis: redis.client,
+        tokens,
+        clock,
+        secureCookie: env.PUBLIC_URL?.startsWith('https://') ?? false,
+        ...(notificationQueues
+          ? { deadLetters: deadLetterAccess(notificationQueues.byChannel), queueBoard: queueBoard([...notificationQueues.byChannel.values(), slaTimers.queue], QUEUE_BOARD_PATH) }
+          : { queueBoard: queueBoard([slaTimers.queue], QUEUE_BOARD_PATH) }),
+      });
       const app = createHttpApp({
         logger,
-        routes: [consoleRoutes(conversations, store.attachments), ...(telegram ? [telegram.router] : [])],
+        routes: [adminApi, consoleRoutes(conversations, store.attachments), ...(telegram ? [telegram.router] : []), ...(wecom ? [wecom.router] : []), ...(wechat ? [wechat.router] : [])],
         health: {
           role: env.APP_ROLE,
           channels: config.channels,

@@ -3,6 +3,7 @@ import { isTerminal } from '../domain/case-lifecycle';
 import type { DomainEvent } from '../domain/domain-events';
 import { DomainError } from '../domain/errors';
 import { departmentFor, pickAssignee } from '../domain/routing';
+import { withDepartmentAnswerClock } from './case-clocks';
 import { routingRules, type CaseServiceDeps } from './case-service';
 import { assignmentPayload } from './assignment-card';
 import { lockCase, saveCase } from './load-case';
@@ -41,7 +42,13 @@ export async function assignCase(deps: CaseServiceDeps, input: AssignCaseInput, 
     if (previousStaffId === target.staffId) {
       throw new DomainError('CASE.ALREADY_ASSIGNED', `Case ${record.number} is already assigned to that staff member.`);
     }
-    const saved = await saveCase(repos, { ...record, assigneeId: target.staffId, departmentId: target.departmentId, updatedAt: now });
+    const saved = await saveCase(repos, {
+      ...record,
+      assigneeId: target.staffId,
+      departmentId: target.departmentId,
+      sla: withDepartmentAnswerClock(deps, record, now),
+      updatedAt: now,
+    });
 
     await repos.events.append([
       {

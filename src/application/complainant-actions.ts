@@ -3,6 +3,7 @@ import { transition } from '../domain/case-lifecycle';
 import type { DomainEvent } from '../domain/domain-events';
 import { DomainError } from '../domain/errors';
 import { pauseClock, resumeClock, startClock } from '../domain/sla';
+import { resolveDuration } from './case-clocks';
 import type { CaseServiceDeps } from './case-service';
 import { lockCase, saveCase } from './load-case';
 import type { Repositories } from './ports';
@@ -38,7 +39,7 @@ export async function rateCase(deps: CaseServiceDeps, input: RateCaseInput, now:
     const escalate = !input.satisfied && earlierUnsatisfied >= 1;
     const sla = { ...record.sla };
     if (sla.returnVisit) sla.returnVisit = pauseClock(deps.calendar, sla.returnVisit, now);
-    if (!input.satisfied) sla.resolve = startClock(deps.calendar, record.type === 'report' ? deps.policy.sla.resolveReport : deps.policy.sla.resolveGeneral, now);
+    if (!input.satisfied) sla.resolve = startClock(deps.calendar, resolveDuration(deps.policy, record), now);
     const saved = await saveCase(repos, { ...record, status: to, sla, escalationLevel: escalate ? 3 : record.escalationLevel, updatedAt: now });
 
     const actor = { kind: 'complainant' as const, identityId: input.identityId };

@@ -32,6 +32,8 @@ export interface ChannelSender {
 /** What a notification job carries: already rendered, in the recipient's script at the time of sending. */
 export interface NotificationJob {
   outboxId: number;
+  /** Every outbox row this job carries, when several messages to one person were sent together. */
+  outboxIds?: number[];
   caseId: string | null;
   channel: string;
   externalId: string;

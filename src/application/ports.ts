@@ -1,7 +1,10 @@
 import type { Actor, Case, Script } from '../domain/case';
+import type { CaseStatus } from '../domain/case-lifecycle';
 import type { StaffCandidate } from '../domain/routing';
 
 export type StaffRole = 'admin' | 'supervisor' | 'agent' | 'auditor';
+
+export const STAFF_ROLES = ['admin', 'supervisor', 'agent', 'auditor'] as const satisfies readonly StaffRole[];
 
 export interface Staff {
   id: string;
@@ -9,7 +12,19 @@ export interface Staff {
   departmentId: string | null;
   role: StaffRole;
   active: boolean;
+  /** Sign-in name for the admin API; null for staff who only work from chat. */
+  username: string | null;
 }
+
+/** What signing in checks; never leaves the application layer. */
+export interface StaffCredentials {
+  staff: Staff;
+  passwordHash: string | null;
+  /** Tokens issued in an earlier generation are refused. */
+  sessionGeneration: number;
+}
+
+export type StaffChanges = Partial<Pick<Staff, 'name' | 'departmentId' | 'role' | 'active' | 'username'>>;
 
 export interface Department {
   id: string;
@@ -62,6 +77,46 @@ export interface CaseRepository {
   /** Cases on the same matter (category and place) since `since`, leaving out rejected and withdrawn ones. */
   onSameMatter(matter: { category: string; locationKey: string; since: Date }): Promise<Case[]>;
   listByComplainant(identityId: string, limit: number): Promise<Case[]>;
+  /** Open cases marked complex, by id after `afterId`: the ones owed a daily progress message. */
+  listOpenComplex(limit: number, afterId?: string): Promise<Case[]>;
+  /** Cases with at least one running SLA clock, by id after `afterId`: to reschedule their timers. */
+  listWithRunningClocks(limit: number, afterId?: string): Promise<Case[]>;
+}
+
+/** Filters of the staff case list; every one is optional and they combine with AND. */
+export interface CaseFilter {
+  statuses?: readonly CaseStatus[];
+  type?: Case['type'];
+  category?: string;
+  departmentId?: string;
+  assigneeId?: string;
+  severity?: Case['severity'];
+  channel?: string;
+  /** Only cases with a running clock past its deadline at this instant. */
+  overdueAt?: Date;
+  createdFrom?: Date;
+  createdBefore?: Date;
+  /** Already simplified: matches the simplified description, so 投诉 and 投訴 find the same cases. */
+  text?: string;
+}
+
+export type CaseSort = 'deadline' | 'newest';
+
+/** Where the previous page ended: the sort value of its last case, and that case's id. */
+export interface CaseCursor {
+  value: string | null;
+  id: string;
+}
+
+export interface CaseSearchRepository {
+  search(query: {
+    filter: CaseFilter;
+    /** Only this department (null = all), never cases about `notAccused`. */
+    scope: { departmentId: string | null; notAccused: string };
+    sort: CaseSort;
+    limit: number;
+    after?: CaseCursor;
+  }): Promise<Case[]>;
 }
 
 export interface CaseEventRepository {
@@ -88,17 +143,88 @@ export interface IdentityRepository {
 }
 
 export interface StaffRepository {
-  insert(member: Omit<Staff, 'id'> & { id?: string }): Promise<Staff>;
+  insert(member: Omit<Staff, 'id' | 'username'> & { id?: string; username?: string | null; passwordHash?: string | null }): Promise<Staff>;
   get(id: string): Promise<Staff | null>;
+  list(filter?: { departmentId?: string; role?: StaffRole; active?: boolean }): Promise<Staff[]>;
+  /** Returns null when there is no such member. */
+  update(id: string, changes: StaffChanges): Promise<Staff | null>;
   /** Members of a department with their number of open cases, for least-loaded routing. */
   candidates(departmentId: string): Promise<StaffCandidate[]>;
+  /**
+   * Active supervisors of a department; `null` asks for the organisation-wide supervisors (no
+   * department), who are the leadership that major and twice-unsatisfied cases go to.
+   */
+  supervisors(departmentId: string | null): Promise<Staff[]>;
+  credentialsByUsername(username: string): Promise<StaffCredentials | null>;
+  credentials(id: string): Promise<StaffCredentials | null>;
+  setPassword(id: string, passwordHash: string): Promise<void>;
+  /** Every sign-in token issued so far stops working. */
+  revokeTokens(id: string): Promise<void>;
+  /** Whether any admin account exists (the CLI creates the first). */
+  countByRole(role: StaffRole): Promise<number>;
 }
 
 export interface DepartmentRepository {
   /** Adds departments from config that the database does not have yet; never overwrites edits. */
   ensure(departments: ReadonlyArray<Pick<Department, 'id' | 'name'>>): Promise<void>;
   get(id: string): Promise<Department | null>;
+  list(): Promise<Department[]>;
+  insert(department: Pick<Department, 'id' | 'name'>): Promise<Department>;
+  update(id: string, changes: Partial<Pick<Department, 'name' | 'managerStaffId' | 'active'>>): Promise<Department | null>;
   setManager(id: string, staffId: string | null): Promise<void>;
+}
+
+export interface RoutingRule {
+  category: string;
+  departmentId: string;
+}
+
+export interface RoutingRuleRepository {
+  list(): Promise<RoutingRule[]>;
+  /** Adds the configured rules for categories that have none yet; edits made through the API win. */
+  ensure(rules: readonly RoutingRule[]): Promise<void>;
+  set(rule: RoutingRule): Promise<RoutingRule>;
+  /** Returns whether a rule was removed. */
+  remove(category: string): Promise<boolean>;
+}
+
+export interface ApiToken {
+  id: string;
+  staffId: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface ApiTokenRepository {
+  insert(token: { staffId: string; name: string; tokenHash: string }): Promise<ApiToken>;
+  /** A token that is not revoked, by the hash of its secret. */
+  findActiveByHash(tokenHash: string): Promise<ApiToken | null>;
+  list(): Promise<ApiToken[]>;
+  revoke(id: string, at: Date): Promise<boolean>;
+  touch(id: string, at: Date): Promise<void>;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: Date;
+  staffId: string | null;
+  /** e.g. personal_data_viewed, login, login_failed, staff_updated, token_revoked. */
+  action: string;
+  caseId: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface AuditRepository {
+  add(entry: Omit<AuditEntry, 'id'>): Promise<void>;
+  /** Newest first; `before` is the id of the last entry of the previous page. */
+  list(query: { caseId?: string; staffId?: string; action?: string; before?: number; limit: number }): Promise<AuditEntry[]>;
+}
+
+export interface SettingsRepository {
+  /** The stored value, or `value` stored now if there was none: the first process to ask decides. */
+  getOrInsert(key: string, value: string): Promise<string>;
 }
 
 export interface Attachment {
@@ -150,6 +276,11 @@ export interface Repositories {
   departments: DepartmentRepository;
   outbox: OutboxRepository;
   attachments: AttachmentRepository;
+  routing: RoutingRuleRepository;
+  caseSearch: CaseSearchRepository;
+  apiTokens: ApiTokenRepository;
+  audit: AuditRepository;
+  settings: SettingsRepository;
 }
 
 /** The storage port: repositories outside a transaction, or all of them inside one. */

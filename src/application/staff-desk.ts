@@ -4,8 +4,8 @@ import type { InboundMessage, Locale, Reply } from '../conversation/messages';
 import { STAFF_ACTIONS, type StaffAction } from '../conversation/notification-says';
 import { literal, raw, say, t, type Say } from '../conversation/text';
 import { assignCase } from './assign-case';
-import { changeStatus } from './change-status';
-import { conversationKey, handleSystemInput, type ConversationDeps, type Person } from './conversation-service';
+import { acceptCase, requestInformation, resolveCase } from './case-handling';
+import { conversationKey, type ConversationDeps, type Person } from './conversation-service';
 import type { Staff } from './ports';
 
 /** One-time codes that link a chat account to a staff member (`/bind CODE`). */
@@ -90,14 +90,11 @@ async function act(deps: StaffDeskDeps, staff: Staff, account: string, message: 
   if (!pending || !text || pending.kind === 'transfer') return [say(t('staff.idle'))];
   await deps.pending.clear(account);
   const record = await ownCase(deps, staff, pending.caseId);
-  const investigating = await toInvestigation(deps, record, actor, now);
   if (pending.kind === 'question') {
-    await changeStatus(cases, { caseId: record.id, action: 'requestInformation', actor, reason: text }, now);
-    await tellComplainant(deps, investigating, { kind: 'informationRequested', caseId: record.id, number: record.number, question: text }, now);
+    await requestInformation(deps.conversations, { caseId: record.id, actor, question: text }, now);
     return [say(t('staff.questionSent', { number: raw(record.number) }))];
   }
-  await changeStatus(cases, { caseId: record.id, action: 'resolve', actor, reason: text }, now);
-  await tellComplainant(deps, investigating, { kind: 'ratingRequested', caseId: record.id, number: record.number }, now);
+  await resolveCase(deps.conversations, { caseId: record.id, actor, result: text }, now);
   return [say(t('staff.resolved', { number: raw(record.number) }))];
 }
 
@@ -106,7 +103,7 @@ async function startAction(deps: StaffDeskDeps, staff: Staff, account: string, a
   const number = raw(record.number);
   switch (action) {
     case 'accept':
-      await toInvestigation(deps, record, { kind: 'staff', staffId: staff.id }, now);
+      await acceptCase(deps.conversations.cases, { caseId, actor: { kind: 'staff', staffId: staff.id } }, now);
       return [say(t('staff.accepted', { number }))];
     case 'needInfo':
       await deps.pending.set(account, { kind: 'question', caseId }, PENDING_TTL_SECONDS);
@@ -134,25 +131,6 @@ async function ownCase(deps: StaffDeskDeps, staff: Staff, caseId: string): Promi
   const mayAct = record && (record.assigneeId === staff.id || ((staff.role === 'supervisor' || staff.role === 'admin') && record.departmentId === staff.departmentId));
   if (!record || !mayAct) throw new DomainError('CASE.NOT_FOUND', 'This case is not assigned to you.', { caseId });
   return record;
-}
-
-/** Accepting a case starts its investigation; the steps the lifecycle requires are taken in order. */
-async function toInvestigation(deps: StaffDeskDeps, record: Case, actor: Actor, now: Date): Promise<Case> {
-  const cases = deps.conversations.cases;
-  let current = record;
-  if (current.status === 'registered') current = await changeStatus(cases, { caseId: current.id, action: 'accept', actor }, now);
-  if (current.status === 'accepted' || current.status === 'reopened') current = await changeStatus(cases, { caseId: current.id, action: 'startInvestigation', actor }, now);
-  return current;
-}
-
-/** Puts a question to the complainant's conversation; the replies leave through the outbox. */
-async function tellComplainant(deps: StaffDeskDeps, record: Case, input: Parameters<typeof handleSystemInput>[2], now: Date): Promise<void> {
-  const { store } = deps.conversations.cases;
-  if (!record.complainantIdentityId) return;
-  const identity = await store.identities.get(record.complainantIdentityId);
-  if (!identity) return;
-  const replies = await handleSystemInput(deps.conversations, { channel: identity.channel, externalId: identity.externalId }, input, now);
-  await store.outbox.add([{ caseId: record.id, recipient: { kind: 'identity', identityId: identity.id }, kind: 'chat_replies', payload: { replies } }]);
 }
 
 function render(deps: StaffDeskDeps, says: Say[], locale: Locale): Reply[] {

@@ -8,6 +8,7 @@ import { assessSeverity } from '../domain/severity';
 import { textSimilarity } from '../domain/similarity';
 import { startClock } from '../domain/sla';
 import { assignmentPayload } from './assignment-card';
+import { resolveDuration, withDepartmentAnswerClock } from './case-clocks';
 import { routingRules, type CaseServiceDeps } from './case-service';
 import type { NewCaseEvent, OutboxMessage, Repositories } from './ports';
 
@@ -67,7 +68,6 @@ export async function submitCase(deps: CaseServiceDeps, input: SubmitCaseInput, 
   const location = input.location?.trim() || null;
   const locationKey = location ? matterKey(simplify(location)) : null;
   const departmentId = departmentFor(input.category, routingRules(policy), policy.routing.fallbackDepartment);
-  const resolveDuration = input.type === 'report' ? policy.sla.resolveReport : policy.sla.resolveGeneral;
 
   const { record, linked, domainEvents } = await deps.store.transaction(async (repos) => {
     // Taken first: the counter row lock serialises submissions of the same month and type,
@@ -115,9 +115,11 @@ export async function submitCase(deps: CaseServiceDeps, input: SubmitCaseInput, 
       assigneeId: null,
       linkedCaseId: null,
       submissionKey: input.submissionKey ?? null,
+      complex: false,
       sla: {
         acknowledge: startClock(calendar, policy.sla.acknowledge, now),
-        resolve: startClock(calendar, resolveDuration, now),
+        firstContact: startClock(calendar, policy.sla.firstContact, now),
+        resolve: startClock(calendar, resolveDuration(policy, { type: input.type, complex: false }), now),
       },
       createdAt: now,
       updatedAt: now,
@@ -142,6 +144,7 @@ export async function submitCase(deps: CaseServiceDeps, input: SubmitCaseInput, 
       excludedStaffIds: record.accusedStaffId ? [record.accusedStaffId] : [],
     });
     record.assigneeId = assignee?.id ?? null;
+    if (assignee) record.sla = withDepartmentAnswerClock(deps, record, now);
 
     await repos.cases.insert(record);
 

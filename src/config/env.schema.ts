@@ -45,6 +45,12 @@ export const envSchema = z.object({
     .describe('pino log level'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000).describe('Grace period for in-flight work on SIGTERM/SIGINT'),
   PUBLIC_URL: url(['http', 'https']).optional().describe('Public base URL of this service (webhook registration, report links)'),
+  JWT_SECRET: z
+    .string()
+    .min(32, 'expected at least 32 characters; generate one with: openssl rand -base64 48')
+    .optional()
+    .describe('Key that signs admin sign-in tokens; unset = one generated at first start and kept in the database'),
+  ACCESS_TOKEN_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(30).describe('How long an admin sign-in token lasts'),
 
   WECHAT_TOKEN: optionalText('Official Account callback token (公众号 服务器配置 → Token)'),
   WECHAT_APPID: optionalText('Official Account AppID'),
@@ -81,6 +87,12 @@ export const envSchema = z.object({
   WECOM_API_BASE: url(['http', 'https']).default('https://qyapi.weixin.qq.com').describe('WeCom API base URL'),
 
   WECHATY_PUPPET: optionalText('Wechaty puppet package, e.g. wechaty-puppet-wechat4u; unset = wechaty channel off'),
+  WECHATY_PUPPET_TOKEN: optionalText('Token for puppets that need one (puppet-service, padlocal)'),
+  WECHATY_STAFF_ROOMS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((room) => room.trim()).filter(Boolean))
+    .describe('Comma-separated room topics or ids where staff bind with /bind CODE and act by @-mentioning the bot'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -90,7 +102,7 @@ export type EnvKey = keyof typeof envSchema.shape;
 export const channelKeys = {
   wechatOfficial: ['WECHAT_TOKEN', 'WECHAT_APPID', 'WECHAT_APPSECRET'],
   telegram: ['TELEGRAM_BOT_TOKEN'],
-  wecom: ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET'],
+  wecom: ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'],
   wechaty: ['WECHATY_PUPPET'],
 } as const satisfies Record<string, readonly EnvKey[]>;
 

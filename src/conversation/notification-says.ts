@@ -14,6 +14,7 @@ export const staffActionId = (action: StaffAction, caseId: string) => `staff:${a
 export function notificationSays(kind: string, payload: Record<string, unknown>, catalog?: Pick<Catalog, 'categories'>): Say[] | null {
   const number = raw(String(payload.number ?? ''));
   const text = (name: string) => quote(typeof payload[name] === 'string' ? (payload[name] as string) : '');
+  const instant = (name: string) => (typeof payload[name] === 'string' ? date(new Date(payload[name] as string)) : raw('—'));
   switch (kind) {
     case 'chat_replies':
       return null; // already rendered: the payload carries the replies themselves
@@ -29,8 +30,32 @@ export function notificationSays(kind: string, payload: Record<string, unknown>,
       ];
     case 'status_changed': {
       const status = t(`status.${payload.status as CaseStatus}`);
-      return [say(payload.reason ? t('notify.statusChangedWithReason', { number, status, reason: text('reason') }) : t('notify.statusChanged', { number, status }))];
+      // A reason the system gives is a key, said in the reader's language; staff's own words are quoted.
+      const reason = typeof payload.reasonKey === 'string' ? t(`notify.statusReason.${payload.reasonKey}`) : payload.reason ? text('reason') : null;
+      return [say(reason ? t('notify.statusChangedWithReason', { number, status, reason }) : t('notify.statusChanged', { number, status }))];
     }
+    case 'staff_reply':
+      return [say(t('notify.staffReply', { number, text: text('text') }))];
+    case 'sla_warning':
+      return [say(t('notify.slaWarning', { number, limit: t(`slaLimit.${String(payload.clock)}`), deadline: instant('deadline') }))];
+    case 'sla_breached':
+      return [
+        say(
+          t('notify.slaBreached', { number, limit: t(`slaLimit.${String(payload.clock)}`), deadline: instant('deadline'), level: t(`escalation.${String(payload.level)}`) }),
+        ),
+      ];
+    case 'progress_update': {
+      const status = t(`status.${payload.status as CaseStatus}`);
+      return [say(typeof payload.resolveBy === 'string' ? t('notify.progressUpdate', { number, status, resolveBy: instant('resolveBy') }) : t('notify.progressUpdateNoDate', { number, status }))];
+    }
+    case 'deadline_extended':
+      return [
+        say(
+          typeof payload.deadline === 'string'
+            ? t('notify.deadlineExtended', { number, deadline: instant('deadline'), reason: text('reason') })
+            : t('notify.deadlineExtendedNoDate', { number, reason: text('reason') }),
+        ),
+      ];
     case 'case_assigned':
       return typeof payload.caseId === 'string' ? assignmentCard(payload, payload.caseId, catalog) : [say(t('notify.caseAssigned', { number }))];
     case 'case_reassigned_away':

@@ -12,7 +12,7 @@ export type Want = (typeof WANTS)[number];
 export type Script = 'zh-Hans' | 'zh-Hant' | 'en' | 'unknown';
 
 /** The policy clocks a case can run; see `sla` in config/policy.yaml. */
-export type SlaName = 'acknowledge' | 'firstContact' | 'resolve' | 'returnVisit';
+export type SlaName = 'acknowledge' | 'firstContact' | 'departmentAnswer' | 'resolve' | 'returnVisit';
 
 export interface Case {
   id: string;
@@ -47,6 +47,8 @@ export interface Case {
   linkedCaseId: string | null;
   /** Identifies the intake that filed it, so a retried submission cannot file it twice. */
   submissionKey: string | null;
+  /** Marked complex by staff: the longer resolution limit, and a progress message every working day. */
+  complex: boolean;
   sla: Partial<Record<SlaName, SlaClock>>;
   createdAt: Date;
   updatedAt: Date;

@@ -25,6 +25,12 @@ export interface SlaClock {
   runningSince: string | null;
   /** ISO instant; null while paused. */
   deadline: string | null;
+  /** ISO instant the handler was told the deadline is near; a clock warns once per limit. */
+  warnedAt?: string;
+  /** ISO instant the deadline was missed and acted on (escalated, or the return visit closed the case). */
+  breachedAt?: string;
+  /** ISO instant the complainant was reminded to rate the result (return visit only). */
+  remindedAt?: string;
 }
 
 const MS_PER_MINUTE = 60_000;
@@ -63,6 +69,36 @@ export function resumeClock(cal: WorkingCalendar, clock: SlaClock, now: Date): S
     runningSince: now.toISOString(),
     deadline: spendBudget(cal, clock.duration, now, remaining).toISOString(),
   };
+}
+
+/**
+ * The instant a running clock will have used `fraction` of its budget, counting earlier running
+ * periods; null while paused. A share already used up is reached at the last (re)start.
+ */
+export function instantAtFraction(cal: WorkingCalendar, clock: SlaClock, fraction: number): Date | null {
+  if (!Number.isFinite(fraction) || fraction < 0) {
+    throw new DomainError('SLA.INVALID_FRACTION', `A share of an SLA budget is a finite, non-negative number; got ${fraction}.`, { fraction });
+  }
+  if (clock.runningSince === null) return null;
+  const remaining = Math.max(0, budgetMinutes(cal, clock.duration) * fraction - clock.consumedMinutes);
+  return spendBudget(cal, clock.duration, instantOf(clock.runningSince), remaining);
+}
+
+/**
+ * The same countdown held to another limit (a case found complex, a report's extension): the
+ * start and the time used are kept, the deadline follows the new budget. A longer limit clears
+ * the warning and the breach, which were about a limit that no longer applies.
+ */
+export function changeDuration(cal: WorkingCalendar, clock: SlaClock, duration: SlaDuration): SlaClock {
+  const { warnedAt, breachedAt, ...rest } = clock;
+  const lengthened = budgetMinutes(cal, duration) > budgetMinutes(cal, clock.duration);
+  const changed: SlaClock = {
+    ...rest,
+    duration,
+    deadline: clock.runningSince === null ? null : spendBudget(cal, duration, instantOf(clock.runningSince), Math.max(0, budgetMinutes(cal, duration) - clock.consumedMinutes)).toISOString(),
+  };
+  if (lengthened) return changed;
+  return { ...changed, ...(warnedAt ? { warnedAt } : {}), ...(breachedAt ? { breachedAt } : {}) };
 }
 
 /** A paused clock is never overdue; reaching the deadline exactly is still on time. */

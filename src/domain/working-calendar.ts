@@ -113,6 +113,11 @@ export function nextWorkingDayStart(cal: WorkingCalendar, from: Date): Date {
   return toInstant(cal, day, opening.start);
 }
 
+/** The 'YYYY-MM-DD' date in the calendar's zone at `instant`, e.g. to ask whether today is a working day. */
+export function localDateAt(cal: WorkingCalendar, instant: Date): string {
+  return localDateOf(toLocal(cal, instant).day);
+}
+
 /** Every 'YYYY-MM-DD' date from `from` to `to`, both included. */
 export function localDatesInRange(from: string, to: string): string[] {
   const dates: string[] = [];

@@ -4,9 +4,12 @@ import type { Logger } from '../logger';
 
 /** Domain codes end in a kind of failure; the kind decides the HTTP status. */
 const statusBySuffix: ReadonlyArray<[RegExp, number]> = [
+  [/^REQUEST\./, 400],
+  [/^AUTH\.(UNAUTHENTICATED|INVALID_CREDENTIALS)$/, 401],
+  [/\.RATE_LIMITED$/, 429],
   [/\.NOT_FOUND$/, 404],
-  [/\.(ILLEGAL_TRANSITION|CONCURRENT_CHANGE|ALREADY_ASSIGNED|FINISHED|NOT_ESCALATABLE)$/, 409],
-  [/\.RECUSAL$/, 403],
+  [/\.(ILLEGAL_TRANSITION|CONCURRENT_CHANGE|ALREADY_ASSIGNED|FINISHED|NOT_ESCALATABLE|ALREADY_EXISTS|USERNAME_TAKEN|ALREADY_EXTENDED)$/, 409],
+  [/\.(RECUSAL|FORBIDDEN|REVEAL_FORBIDDEN)$/, 403],
 ];
 
 export function statusForCode(code: string): number {
@@ -22,6 +25,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
     if (error instanceof DomainError) {
+      const retryAfter = error.details.retryAfterSeconds;
+      if (typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
       res.status(statusForCode(error.code)).json({ error: { code: error.code, message: error.message, details: error.details } });
       return;
     }

@@ -1,5 +1,6 @@
-import { and, desc, eq, gte, notInArray, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNotNull, notInArray, sql } from 'drizzle-orm';
 import type { Case } from '../domain/case';
+import { OPEN_STATUSES } from '../domain/case-lifecycle';
 import type { CaseRepository } from '../application/ports';
 import type { Database } from './database';
 import { cases } from './schema';
@@ -70,17 +71,45 @@ export function caseRepository(db: Database): CaseRepository {
         .limit(limit);
       return rows.map(toCase);
     },
+    async listOpenComplex(limit, afterId) {
+      const rows = await db
+        .select()
+        .from(cases)
+        .where(and(eq(cases.complex, true), inArray(cases.status, [...OPEN_STATUSES]), afterId ? gt(cases.id, afterId) : undefined))
+        .orderBy(cases.id)
+        .limit(limit);
+      return rows.map(toCase);
+    },
+    async listWithRunningClocks(limit, afterId) {
+      const rows = await db
+        .select()
+        .from(cases)
+        .where(and(isNotNull(cases.nextDeadline), afterId ? gt(cases.id, afterId) : undefined))
+        .orderBy(cases.id)
+        .limit(limit);
+      return rows.map(toCase);
+    },
   };
 }
 
 function toRow(record: Case): typeof cases.$inferInsert {
   const { sla, severityReasons, ...rest } = record;
-  return { ...rest, sla: sla as Record<string, unknown>, severityReasons };
+  return { ...rest, sla: sla as Record<string, unknown>, severityReasons, nextDeadline: nextDeadline(record) };
 }
 
-function toCase(row: CaseRow): Case {
+/** The earliest deadline among the running clocks; paused and stopped clocks have none. */
+export function nextDeadline(record: Pick<Case, 'sla'>): Date | null {
+  const deadlines = Object.values(record.sla)
+    .map((clock) => clock?.deadline)
+    .filter((deadline): deadline is string => typeof deadline === 'string')
+    .map((deadline) => new Date(deadline).getTime());
+  return deadlines.length > 0 ? new Date(Math.min(...deadlines)) : null;
+}
+
+export function toCase(row: CaseRow): Case {
+  const { nextDeadline: _derived, ...rest } = row;
   return {
-    ...row,
+    ...rest,
     type: row.type as Case['type'],
     status: row.status as Case['status'],
     severity: row.severity as Case['severity'],

@@ -32,6 +32,8 @@ export const staff = pgTable(
     active: boolean('active').notNull().default(true),
     username: text('username'),
     passwordHash: text('password_hash'),
+    /** Sign-in tokens carry the generation they were issued in; raising it ("sign out everywhere") refuses all earlier ones. */
+    sessionGeneration: integer('session_generation').notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('staff_username_key').on(t.username), index('staff_department_idx').on(t.departmentId)],
@@ -87,7 +89,10 @@ export const cases = pgTable(
     linkedCaseId: uuid('linked_case_id'),
     /** Identifies one intake of one person: a retried submission finds its case instead of filing it twice. */
     submissionKey: text('submission_key'),
+    complex: boolean('complex').notNull().default(false),
     sla: jsonb('sla').$type<Record<string, unknown>>().notNull().default({}),
+    /** The earliest deadline of the running SLA clocks, kept in step with `sla` for sorting and the overdue filter. */
+    nextDeadline: timestamp('next_deadline', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     version: integer('version').notNull().default(1),
@@ -102,6 +107,8 @@ export const cases = pgTable(
     index('cases_category_created_idx').on(t.category, t.createdAt),
     index('cases_same_matter_idx').on(t.category, t.locationKey, t.createdAt),
     uniqueIndex('cases_submission_key').on(t.submissionKey),
+    index('cases_next_deadline_idx').on(t.nextDeadline, t.id),
+    index('cases_created_id_idx').on(t.createdAt, t.id),
   ],
 );
 
@@ -161,5 +168,51 @@ export const counters = pgTable('counters', {
   value: integer('value').notNull(),
 });
 
-export const schema = { departments, staff, channelIdentities, cases, caseEvents, outbox, attachments, counters };
+/** Which department handles which category; seeded from config, then edited through the admin API. */
+export const routingRules = pgTable('routing_rules', {
+  category: text('category').primaryKey(),
+  departmentId: text('department_id')
+    .notNull()
+    .references(() => departments.id),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/** Long-lived tokens for integrations; only a hash is kept, the token is shown once. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    staffId: uuid('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('api_tokens_hash_key').on(t.tokenHash)],
+);
+
+/** Who saw personal data or changed the set-up, and when: kept for the auditors. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    staffId: uuid('staff_id').references(() => staff.id),
+    action: text('action').notNull(),
+    caseId: uuid('case_id').references(() => cases.id),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_case_idx').on(t.caseId)],
+);
+
+/** Values the application generates once and shares between processes, e.g. the token signing key. */
+export const appSettings = pgTable('app_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+export const schema = { departments, staff, channelIdentities, cases, caseEvents, outbox, attachments, counters, routingRules, apiTokens, auditLog, appSettings };
 export type Schema = typeof schema;

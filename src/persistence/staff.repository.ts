@@ -1,12 +1,16 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { OPEN_STATUSES } from '../domain/case-lifecycle';
-import type { Staff, StaffRepository } from '../application/ports';
+import type { Staff, StaffCredentials, StaffRepository } from '../application/ports';
 import type { Database } from './database';
 import { cases, staff } from './schema';
 
 type StaffRow = typeof staff.$inferSelect;
 
 export function staffRepository(db: Database): StaffRepository {
+  const credentialsWhere = async (where: SQL): Promise<StaffCredentials | null> => {
+    const [row] = await db.select().from(staff).where(where);
+    return row ? { staff: toStaff(row), passwordHash: row.passwordHash, sessionGeneration: row.sessionGeneration } : null;
+  };
   return {
     async insert(member) {
       const [row] = await db.insert(staff).values(member).returning();
@@ -15,6 +19,20 @@ export function staffRepository(db: Database): StaffRepository {
     },
     async get(id) {
       const [row] = await db.select().from(staff).where(eq(staff.id, id));
+      return row ? toStaff(row) : null;
+    },
+    async list(filter = {}) {
+      const conditions = [
+        filter.departmentId !== undefined ? eq(staff.departmentId, filter.departmentId) : undefined,
+        filter.role !== undefined ? eq(staff.role, filter.role) : undefined,
+        filter.active !== undefined ? eq(staff.active, filter.active) : undefined,
+      ];
+      const rows = await db.select().from(staff).where(and(...conditions)).orderBy(staff.name, staff.id);
+      return rows.map(toStaff);
+    },
+    async update(id, changes) {
+      if (Object.keys(changes).length === 0) return this.get(id);
+      const [row] = await db.update(staff).set(changes).where(eq(staff.id, id)).returning();
       return row ? toStaff(row) : null;
     },
     async candidates(departmentId) {
@@ -28,6 +46,26 @@ export function staffRepository(db: Database): StaffRepository {
         .groupBy(staff.id);
       return rows.map((row) => ({ ...row, departmentId: row.departmentId ?? departmentId, openCases: Number(row.openCases) }));
     },
+    async supervisors(departmentId) {
+      const rows = await db
+        .select()
+        .from(staff)
+        .where(and(eq(staff.role, 'supervisor'), eq(staff.active, true), departmentId === null ? isNull(staff.departmentId) : eq(staff.departmentId, departmentId)))
+        .orderBy(staff.name, staff.id);
+      return rows.map(toStaff);
+    },
+    credentialsByUsername: (username) => credentialsWhere(eq(staff.username, username)),
+    credentials: (id) => credentialsWhere(eq(staff.id, id)),
+    async setPassword(id, passwordHash) {
+      await db.update(staff).set({ passwordHash }).where(eq(staff.id, id));
+    },
+    async revokeTokens(id) {
+      await db.update(staff).set({ sessionGeneration: sql`${staff.sessionGeneration} + 1` }).where(eq(staff.id, id));
+    },
+    async countByRole(role) {
+      const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(staff).where(eq(staff.role, role));
+      return Number(row?.count ?? 0);
+    },
   };
 }
 
@@ -38,5 +76,6 @@ function toStaff(row: StaffRow): Staff {
     departmentId: row.departmentId,
     role: row.role as Staff['role'],
     active: row.active,
+    username: row.username,
   };
 }

@@ -1,7 +1,9 @@
 import type { Repositories, Store } from '../application/ports';
+import { apiTokenRepository, auditRepository, routingRuleRepository, settingsRepository } from './admin.repositories';
 import { attachmentRepository } from './attachment.repository';
 import { caseEventRepository } from './case-event.repository';
 import { caseRepository } from './case.repository';
+import { caseSearchRepository } from './case-search.repository';
 import { counterRepository } from './counter.repository';
 import type { Database } from './database';
 import { departmentRepository } from './department.repository';
@@ -19,6 +21,11 @@ function repositories(db: Database): Repositories {
     departments: departmentRepository(db),
     outbox: outboxRepository(db),
     attachments: attachmentRepository(db),
+    routing: routingRuleRepository(db),
+    caseSearch: caseSearchRepository(db),
+    apiTokens: apiTokenRepository(db),
+    audit: auditRepository(db),
+    settings: settingsRepository(db),
   };
 }
 

@@ -63,7 +63,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
         planned.push(...jobs);
       }
       const byQueue = new Map<NotificationQueue, PlannedJob[]>();
-      for (const job of planned) byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job]);
+      for (const job of mergePerRecipient(planned)) byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job]);
       for (const [queue, jobs] of byQueue) {
         await queue.addBulk(jobs.map((job) => ({ name: job.name, data: job.data, opts: { jobId: job.jobId } })));
       }
@@ -169,4 +169,29 @@ async function recipientsOf(repos: Repositories, recipient: NonNullable<PendingO
     return identity ? [identity] : [];
   }
   return repos.identities.listForStaff(recipient.staffId);
+}
+
+/**
+ * One job per person per batch, its messages in outbox order: jobs for the same chat may run
+ * in parallel workers, so separate jobs could arrive out of order ("waiting for your answer"
+ * after the question). The id names every row it carries, so a batch replayed after a crash
+ * is recognised; a replay that claims more rows sends the earlier ones again (at least once).
+ */
+function mergePerRecipient(planned: readonly PlannedJob[]): PlannedJob[] {
+  const byRecipient = new Map<string, PlannedJob[]>();
+  for (const job of planned) {
+    const key = `${job.data.channel}:${job.data.identityId}`;
+    byRecipient.set(key, [...(byRecipient.get(key) ?? []), job]);
+  }
+  return [...byRecipient.values()].map((jobs) => {
+    const [first] = jobs;
+    if (jobs.length === 1 || !first) return first!;
+    const ids = jobs.map((job) => job.data.outboxId);
+    return {
+      ...first,
+      name: jobs.map((job) => job.name).join('+'),
+      jobId: `${notificationJobId(ids[0]!, first.data.identityId)}-to-${ids.at(-1)}-n${ids.length}`,
+      data: { ...first.data, outboxIds: ids, replies: jobs.flatMap((job) => job.data.replies) },
+    };
+  });
 }

@@ -1,6 +1,8 @@
 import {
   addDuration,
+  changeDuration,
   fractionElapsed,
+  instantAtFraction,
   isOverdue,
   pauseClock,
   resumeClock,
@@ -187,5 +189,85 @@ describe('fractionElapsed', () => {
   it('is 1 for a zero budget', () => {
     const instant = startClock(cal, { unit: 'workingHours', amount: 0 }, at('2026-03-04 09:00'));
     expect(fractionElapsed(cal, instant, at('2026-03-04 09:00'))).toBe(1);
+  });
+});
+
+describe('instantAtFraction', () => {
+  it('is when the share of working time is used, skipping lunch', () => {
+    // 80% of 480 working minutes from 09:00: 180 before lunch, 204 after.
+    expect(instantAtFraction(cal, startClock(cal, ONE_WORKING_DAY, at('2026-03-04 09:00')), 0.8)?.toISOString()).toBe(iso('2026-03-04 16:24'));
+  });
+
+  it('skips the 国庆 holidays and counts the 调休 Saturday as a working day', () => {
+    const clock = startClock(cal, THREE_WORKING_DAYS, at('2026-09-30 10:00'));
+    // 420 minutes on Wednesday, nothing from 1 to 7 October, 480 on Thursday the 8th, 252 on Friday.
+    expect(instantAtFraction(cal, clock, 0.8)?.toISOString()).toBe(iso('2026-10-09 14:12'));
+    expect(instantAtFraction(cal, clock, 1)?.toISOString()).toBe(iso('2026-10-10 10:00'));
+    expect(clock.deadline).toBe(iso('2026-10-10 10:00'));
+  });
+
+  it('counts the time used before a pause', () => {
+    const paused = pauseClock(cal, startClock(cal, THREE_WORKING_DAYS, at('2026-03-02 10:00')), at('2026-03-02 11:00'));
+    const resumed = resumeClock(cal, paused, at('2026-03-04 11:00'));
+    // 1152 minutes in all, 60 of them on Monday: 1092 from Wednesday 11:00.
+    expect(instantAtFraction(cal, resumed, 0.8)?.toISOString()).toBe(iso('2026-03-06 14:12'));
+    expect(instantAtFraction(cal, resumed, 1)?.toISOString()).toBe(resumed.deadline);
+  });
+
+  it('is the restart for a share already used, and null while paused', () => {
+    const paused = pauseClock(cal, startClock(cal, ONE_WORKING_DAY, at('2026-03-04 09:00')), at('2026-03-04 10:00'));
+    expect(instantAtFraction(cal, paused, 0.8)).toBeNull();
+    expect(instantAtFraction(cal, resumeClock(cal, paused, at('2026-03-05 09:00')), 0.1)?.toISOString()).toBe(iso('2026-03-05 09:00'));
+  });
+
+  it('runs through nights and holidays for calendar units', () => {
+    const clock = startClock(cal, { unit: 'calendarHours', amount: 24 }, at('2026-02-14 17:00'));
+    expect(instantAtFraction(cal, clock, 0.8)?.toISOString()).toBe(iso('2026-02-15 12:12'));
+  });
+
+  it('rejects a share that is not a number of at least 0', () => {
+    const clock = startClock(cal, ONE_WORKING_DAY, at('2026-03-04 09:00'));
+    expectDomainError(() => instantAtFraction(cal, clock, Number.NaN), 'SLA.INVALID_FRACTION');
+    expectDomainError(() => instantAtFraction(cal, clock, -0.1), 'SLA.INVALID_FRACTION');
+  });
+});
+
+describe('warnings and breaches on a clock', () => {
+  it('are absent on a new clock and kept through pause and resume', () => {
+    const fresh = startClock(cal, ONE_WORKING_DAY, at('2026-03-04 09:00'));
+    expect(fresh).not.toHaveProperty('warnedAt');
+    expect(fresh).not.toHaveProperty('breachedAt');
+    const marked: SlaClock = { ...fresh, warnedAt: iso('2026-03-04 16:24'), breachedAt: iso('2026-03-04 18:00') };
+    const resumed = resumeClock(cal, pauseClock(cal, marked, at('2026-03-05 09:00')), at('2026-03-06 09:00'));
+    expect(resumed).toMatchObject({ warnedAt: iso('2026-03-04 16:24'), breachedAt: iso('2026-03-04 18:00') });
+  });
+});
+
+describe('changeDuration', () => {
+  const FIVE_WORKING_DAYS: SlaDuration = { unit: 'workingDays', amount: 5 };
+
+  it('keeps the start and the time used, and moves the deadline (a case found complex)', () => {
+    const general = startClock(cal, THREE_WORKING_DAYS, at('2026-11-18 10:00'));
+    expect(general.deadline).toBe(iso('2026-11-23 10:00'));
+    const complex = changeDuration(cal, { ...general, warnedAt: iso('2026-11-20 14:12') }, FIVE_WORKING_DAYS);
+    expect(complex).toEqual<SlaClock>({ ...general, duration: FIVE_WORKING_DAYS, deadline: iso('2026-11-25 10:00') });
+  });
+
+  it('keeps a warning given when the limit gets shorter', () => {
+    const complex = { ...startClock(cal, FIVE_WORKING_DAYS, at('2026-11-18 10:00')), warnedAt: iso('2026-11-24 10:00') };
+    expect(changeDuration(cal, complex, THREE_WORKING_DAYS)).toMatchObject({ deadline: iso('2026-11-23 10:00'), warnedAt: iso('2026-11-24 10:00') });
+  });
+
+  it('counts earlier running periods and leaves a paused clock paused', () => {
+    const paused = pauseClock(cal, startClock(cal, THREE_WORKING_DAYS, at('2026-03-02 10:00')), at('2026-03-02 11:00'));
+    const longer = changeDuration(cal, paused, FIVE_WORKING_DAYS);
+    expect(longer).toMatchObject({ consumedMinutes: 60, runningSince: null, deadline: null, startedAt: iso('2026-03-02 10:00') });
+    // 2400 - 60 minutes from Wednesday 11:00.
+    expect(resumeClock(cal, longer, at('2026-03-04 11:00')).deadline).toBe(iso('2026-03-11 10:00'));
+  });
+
+  it('extends a report from 30 to 60 days after it was filed', () => {
+    const report = startClock(cal, { unit: 'calendarDays', amount: 30 }, at('2026-02-13 16:00'));
+    expect(changeDuration(cal, report, { unit: 'calendarDays', amount: 60 }).deadline).toBe(iso('2026-04-14 16:00'));
   });
 });

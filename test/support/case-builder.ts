@@ -37,6 +37,7 @@ export function buildCase(overrides: Partial<Case> = {}): Case {
     assigneeId: null,
     linkedCaseId: null,
     submissionKey: null,
+    complex: false,
     sla: {},
     createdAt: now,
     updatedAt: now,

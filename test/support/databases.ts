@@ -62,3 +62,12 @@ function migratedPgliteSnapshot(): Promise<Blob> {
   })();
   return snapshot;
 }
+
+/** An empty database on the PostgreSQL server for a whole app to migrate and use; dropped by `drop`. */
+export async function throwawayPostgresUrl(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `complaints_app_${randomBytes(6).toString('hex')}`;
+  await withAdmin((admin) => admin.query(`create database ${name}`));
+  const url = new URL(adminDatabaseUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => withAdmin((admin) => admin.query(`drop database if exists ${name} with (force)`)).then(() => undefined) };
+}

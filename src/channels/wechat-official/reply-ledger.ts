@@ -1,0 +1,53 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * What became of one WeChat message, shared by every process: WeChat retries a message it got
+ * no answer to within 5 seconds, and a retry must neither start a second dialog step nor lose the reply.
+ */
+export type LedgerEntry =
+  /** A try is working on it. */
+  | { state: 'running' }
+  /** Answered; `text` is the passive reply (empty: nothing to say). */
+  | { state: 'done'; text: string }
+  /** The reply went out through the customer-service API. */
+  | { state: 'sent' };
+
+export interface ReplyLedger {
+  /** Claims the message for this try; false when another try already has (or had) it. */
+  claim(key: string): Promise<boolean>;
+  get(key: string): Promise<LedgerEntry | null>;
+  done(key: string, text: string): Promise<void>;
+  sent(key: string): Promise<void>;
+  /** Forgets a try that failed, so WeChat's retry runs it again. */
+  release(key: string): Promise<void>;
+}
+
+const DONE = 'done:';
+// WeChat gives up after three tries within seconds; a day leaves room for clock trouble and manual replays.
+const DAY_SECONDS = 86_400;
+
+export function redisReplyLedger(redis: Redis, options: { ttlSeconds?: number } = {}): ReplyLedger {
+  const ttl = options.ttlSeconds ?? DAY_SECONDS;
+  const keyOf = (key: string) => `wx-msg:${key}`;
+  return {
+    async claim(key) {
+      return (await redis.set(keyOf(key), 'running', 'EX', ttl, 'NX')) === 'OK';
+    },
+    async get(key) {
+      const value = await redis.get(keyOf(key));
+      if (value === null) return null;
+      if (value === 'running') return { state: 'running' };
+      if (value === 'sent') return { state: 'sent' };
+      return value.startsWith(DONE) ? { state: 'done', text: value.slice(DONE.length) } : null;
+    },
+    async done(key, text) {
+      await redis.set(keyOf(key), `${DONE}${text}`, 'EX', ttl);
+    },
+    async sent(key) {
+      await redis.set(keyOf(key), 'sent', 'EX', ttl);
+    },
+    async release(key) {
+      await redis.del(keyOf(key));
+    },
+  };
+}
