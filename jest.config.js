@@ -9,4 +9,8 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.check.json' }],
   },
   testTimeout: 60000,
+  // One suite kills Redis under a running app on purpose; BullMQ's connections then keep a
+  // reconnect timer even after they are told to disconnect. The app's own main() exits
+  // explicitly after stopping, so only the test runner needs this.
+  forceExit: true,
 };

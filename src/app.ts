@@ -117,7 +117,6 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
 
     const store = createStore(database.db);
     await store.departments.ensure(config.policy.departments);
-    await store.routing.ensure(config.policy.routing.rules.map((rule) => ({ category: rule.category, departmentId: rule.department })));
     const clock = options.clock ?? (() => new Date());
 
     const events = createEventBus((error, event) => logger.error({ err: error, event: event.type, caseId: event.caseId }, 'event handler failed'));
@@ -149,12 +148,16 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
       worker: env.APP_ROLE === 'all' || env.APP_ROLE === 'worker',
     });
     closers.push(slaTimers.close);
-    subscribeTimers(events, store, slaTimers);
+    const unsubscribeTimers = subscribeTimers(events, store, slaTimers);
+    closers.push(async () => unsubscribeTimers());
     await Promise.all([slaTimers.queue.waitUntilReady(), slaTimers.worker?.waitUntilReady()]);
     if (env.APP_ROLE === 'all' || env.APP_ROLE === 'scheduler') {
       await slaTimers.scheduleProgressUpdates();
-      const seen = await slaTimers.reconcile(store);
-      logger.info({ cases: seen }, 'SLA timers reconciled');
+      // In the background: with many open cases this takes a while, and nothing waits on it.
+      slaTimers.reconcile(store).then(
+        (seen) => logger.info({ cases: seen }, 'SLA timers reconciled'),
+        (error: unknown) => logger.error({ err: error }, 'SLA timer reconcile failed; it runs again at the next start'),
+      );
     }
 
     const staffDesk: StaffDeskDeps = { conversations, codes: redisBindingCodes(redis.client), pending: redisStaffPending(redis.client) };

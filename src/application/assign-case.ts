@@ -4,7 +4,7 @@ import type { DomainEvent } from '../domain/domain-events';
 import { DomainError } from '../domain/errors';
 import { departmentFor, pickAssignee } from '../domain/routing';
 import { withDepartmentAnswerClock } from './case-clocks';
-import { routingRules, type CaseServiceDeps } from './case-service';
+import { effectiveRoutingRules, type CaseServiceDeps } from './case-service';
 import { assignmentPayload } from './assignment-card';
 import { lockCase, saveCase } from './load-case';
 import type { OutboxMessage, Repositories } from './ports';
@@ -89,7 +89,7 @@ async function chosenTarget(repos: Repositories, staffId: string, accusedStaffId
 }
 
 async function autoTarget(deps: CaseServiceDeps, repos: Repositories, record: { category: string; departmentId: string | null; accusedStaffId: string | null; number: string }) {
-  const departmentId = record.departmentId ?? departmentFor(record.category, routingRules(deps.policy), deps.policy.routing.fallbackDepartment);
+  const departmentId = record.departmentId ?? departmentFor(record.category, await effectiveRoutingRules(deps, repos), deps.policy.routing.fallbackDepartment);
   const chosen = pickAssignee({
     departmentId,
     candidates: await repos.staff.candidates(departmentId),

@@ -180,9 +180,8 @@ export interface RoutingRule {
 }
 
 export interface RoutingRuleRepository {
+  /** The categories re-routed through the admin API; the rest follow config/policy.yaml. */
   list(): Promise<RoutingRule[]>;
-  /** Adds the configured rules for categories that have none yet; edits made through the API win. */
-  ensure(rules: readonly RoutingRule[]): Promise<void>;
   set(rule: RoutingRule): Promise<RoutingRule>;
   /** Returns whether a rule was removed. */
   remove(category: string): Promise<boolean>;

@@ -1,3 +1,4 @@
+import { canDo } from './case-access';
 import type { Actor, Case } from '../domain/case';
 import { DomainError } from '../domain/errors';
 import type { InboundMessage, Locale, Reply } from '../conversation/messages';
@@ -125,11 +126,10 @@ async function startAction(deps: StaffDeskDeps, staff: Staff, account: string, a
   }
 }
 
-/** A staff member acts on cases assigned to them; supervisors also on their department's. */
+/** The same rule as the admin API (case-access.ts): the assignee, or a supervisor or admin who may see the case. */
 async function ownCase(deps: StaffDeskDeps, staff: Staff, caseId: string): Promise<Case> {
   const record = await deps.conversations.cases.store.cases.get(caseId);
-  const mayAct = record && (record.assigneeId === staff.id || ((staff.role === 'supervisor' || staff.role === 'admin') && record.departmentId === staff.departmentId));
-  if (!record || !mayAct) throw new DomainError('CASE.NOT_FOUND', 'This case is not assigned to you.', { caseId });
+  if (!record || !canDo(staff, record, 'resolve')) throw new DomainError('CASE.NOT_FOUND', 'This case is not assigned to you.', { caseId });
   return record;
 }
 

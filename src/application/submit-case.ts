@@ -9,7 +9,7 @@ import { textSimilarity } from '../domain/similarity';
 import { startClock } from '../domain/sla';
 import { assignmentPayload } from './assignment-card';
 import { resolveDuration, withDepartmentAnswerClock } from './case-clocks';
-import { routingRules, type CaseServiceDeps } from './case-service';
+import { effectiveRoutingRules, type CaseServiceDeps } from './case-service';
 import type { NewCaseEvent, OutboxMessage, Repositories } from './ports';
 
 export interface SubmitCaseInput {
@@ -67,7 +67,7 @@ export async function submitCase(deps: CaseServiceDeps, input: SubmitCaseInput, 
   const descriptionSimplified = simplify(input.description);
   const location = input.location?.trim() || null;
   const locationKey = location ? matterKey(simplify(location)) : null;
-  const departmentId = departmentFor(input.category, routingRules(policy), policy.routing.fallbackDepartment);
+  const departmentId = departmentFor(input.category, await effectiveRoutingRules(deps, deps.store), policy.routing.fallbackDepartment);
 
   const { record, linked, domainEvents } = await deps.store.transaction(async (repos) => {
     // Taken first: the counter row lock serialises submissions of the same month and type,

@@ -8,10 +8,6 @@ export function routingRuleRepository(db: Database): RoutingRuleRepository {
     async list() {
       return db.select({ category: routingRules.category, departmentId: routingRules.departmentId }).from(routingRules).orderBy(routingRules.category);
     },
-    async ensure(rules) {
-      if (rules.length === 0) return;
-      await db.insert(routingRules).values([...rules]).onConflictDoNothing({ target: routingRules.category });
-    },
     async set(rule) {
       await db
         .insert(routingRules)

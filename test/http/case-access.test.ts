@@ -145,6 +145,18 @@ describe('who may see and do what with a case (roles, departments, 回避, maski
     expect(csv.text).not.toContain('13800138000');
   });
 
+  it('routes new cases by the rules in force: config, then changes made through the API', async () => {
+    const rules = (await get(auditor, '/routing-rules').expect(200)).body.rules as Array<{ category: string; departmentId: string; source: string }>;
+    expect(rules.find((rule) => rule.category === 'delivery')).toEqual({ category: 'delivery', departmentId: 'logistics', source: 'config' });
+    await admin.api().put('/api/v1/routing-rules/delivery').set('Authorization', `Bearer ${root.token}`).send({ departmentId: 'customer_service' }).expect(200);
+    expect((await file('rerouted', { description: '快递把包裹放错了楼栋' })).departmentId).toBe('customer_service');
+    await admin.api().put('/api/v1/routing-rules/no_such_category').set('Authorization', `Bearer ${root.token}`).send({ departmentId: 'logistics' }).expect(422);
+    await admin.api().delete('/api/v1/routing-rules/delivery').set('Authorization', `Bearer ${root.token}`).expect(204);
+    expect((await file('routedBack', { description: '快递把包裹放在了门口的地上' })).departmentId).toBe('logistics');
+    delete numbers.rerouted;
+    delete numbers.routedBack;
+  });
+
   it('finds overdue cases once the clock passes their deadlines', async () => {
     expect(await listed(leader, '?overdue=true')).toEqual([]);
     admin.clock.now = new Date(admin.clock.now.getTime() + 40 * 86_400_000);

@@ -223,7 +223,7 @@ export function createWechatOfficial(options: WechatOfficialSetupOptions, deps: 
     {
       respond,
       sendLater,
-      storeImage: (openid, mediaId) => storeImage(openid, mediaId),
+      storeImage,
       unsupported,
       recordInbound: (openid, at, kind) => window.recordInbound(openid, at, kind),
       redis: deps.redis,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Policy } from '../../config/policy.schema';
 import type { ConversationDeps } from '../../application/conversation-service';
 import { STAFF_ROLES, type StaffRole } from '../../application/ports';
+import { effectiveRoutingRules } from '../../application/case-service';
 import { createApiToken, createStaffMember, revokeApiToken, updateStaffMember } from '../../application/staff-accounts';
 import { issueBindingCode, type StaffDeskDeps } from '../../application/staff-desk';
 import { DomainError } from '../../domain/errors';
@@ -201,10 +202,10 @@ export function adminRoutes(deps: AdminRouteDeps): ApiRoute[] {
       roles: EVERYONE,
       response: {
         status: 200,
-        description: 'Rules, and the department for categories without one',
-        schema: z.object({ rules: z.array(z.object({ category: z.string(), departmentId: z.string() })), fallbackDepartment: z.string() }),
+        description: 'The rules in force (source: config/policy.yaml, or changed through this API), and the department for categories without one',
+        schema: z.object({ rules: z.array(z.object({ category: z.string(), departmentId: z.string(), source: z.enum(['config', 'api']) })), fallbackDepartment: z.string() }),
       },
-      handler: async () => ({ rules: await store.routing.list(), fallbackDepartment: deps.policy.routing.fallbackDepartment }),
+      handler: async () => ({ rules: await effectiveRoutingRules(deps, store), fallbackDepartment: deps.policy.routing.fallbackDepartment }),
     }),
     defineRoute({
       method: 'put',
@@ -228,7 +229,7 @@ export function adminRoutes(deps: AdminRouteDeps): ApiRoute[] {
     defineRoute({
       method: 'delete',
       path: '/routing-rules/:category',
-      summary: 'Remove a rule: the category goes to the fallback department',
+      summary: 'Undo a change made through the API: the category follows config/policy.yaml again',
       tag: 'Routing',
       roles: ADMIN,
       params: z.object({ category: z.string() }),

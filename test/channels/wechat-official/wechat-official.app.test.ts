@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { startApp, type RunningApp } from '../../../src/app';
 import { changeStatus } from '../../../src/application/change-status';
@@ -178,12 +179,13 @@ describe.each([
   { mode: 'plaintext mode', safeMode: false },
   { mode: 'safe mode (encrypt_type=aes)', safeMode: true },
 ])('the WeChat Official Account over /wechat, whole app, $mode', ({ safeMode }) => {
+  // One app for the describe (starting one takes seconds); every test talks as its own user.
   let harness: Harness;
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     harness = await startWechatApp({ safeMode });
   });
-  afterEach(async () => {
+  afterAll(async () => {
     await harness.stop();
   });
 
@@ -214,18 +216,21 @@ describe.each([
     const answered = [...overlapping, last].map((answer) => answer.text).filter((text) => text !== '');
     expect(answered.length).toBeGreaterThanOrEqual(2);
     for (const text of answered) expect(text).toContain('事情是什么时候发生的');
+    // Nor was the reply said twice through the customer-service API.
+    expect(harness.fake.textsTo(user.openid)).toEqual([]);
     // One step: the next message answers the time question, not the one after it.
-    expect(await user.text('昨天下午三点')).toContain('发生地点');
+    expect(await user.text('昨天下午三点')).toContain('事情发生在哪里');
   });
 });
 
 describe('the WeChat Official Account over /wechat, whole app', () => {
+  // One app for the describe; every test talks as its own user, and the one that moves WeChat's clock comes last.
   let harness: Harness;
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     harness = await startWechatApp({ safeMode: false });
   });
-  afterEach(async () => {
+  afterAll(async () => {
     await harness.stop();
   });
 
@@ -253,31 +258,6 @@ describe('the WeChat Official Account over /wechat, whole app', () => {
     const stored = await harness.app.store.cases.findByNumber(/TS-\d{6}-\d{4}/.exec(done)![0]);
     expect(stored).toMatchObject({ channel: 'wechat', descriptionScript: 'zh-Hant' });
     expect(strongEvidence(user.said, 'zh-Hans')).toEqual([]);
-  });
-
-  it('pushes a status change through custom/send, and as a template message once 48 hours have passed', async () => {
-    const user = wechatUser(harness, 'oPushed000000000000000000001');
-    const number = await simplifiedIntake(harness, user);
-    const record = (await harness.app.store.cases.findByNumber(number))!;
-
-    await changeStatus(harness.app.cases, { caseId: record.id, action: 'accept', actor: { kind: 'system' } }, new Date());
-    await until(() => harness.fake.textsTo(user.openid).some((text) => text.includes(`案件 ${number} 有新进展：已受理`)));
-
-    harness.fake.advance(49 * HOUR);
-    await changeStatus(harness.app.cases, { caseId: record.id, action: 'startInvestigation', actor: { kind: 'system' } }, new Date());
-    await until(() => harness.fake.messages.some((message) => message.kind === 'template'));
-    const template = harness.fake.messages.find((message) => message.kind === 'template');
-    expect(template).toMatchObject({
-      touser: user.openid,
-      templateId: TEMPLATE_ID,
-      data: {
-        first: { value: '您的案件有新进展' },
-        keyword1: { value: number },
-        keyword2: { value: expect.stringContaining('调查处理中') },
-        remark: { value: expect.stringContaining('给本公众号发送任意消息') },
-      },
-    });
-    expect(harness.fake.textsTo(user.openid).some((text) => text.includes('调查处理中'))).toBe(false);
   });
 
   it('lets a staff member bind with 绑定 CODE and accept an assignment by its number', async () => {
@@ -310,16 +290,46 @@ describe('the WeChat Official Account over /wechat, whole app', () => {
     await user.text('配送');
     // Never uploaded (or older than 3 days): media/get answers 40007.
     expect(await user.photo('media-expired')).toContain('已收到照片（共 1 张）');
-    const rows = await harness.app.database.db.select().from(attachments);
+    const rows = await harness.app.database.db.select().from(attachments).where(eq(attachments.externalRef, 'media-expired'));
     expect(rows).toEqual([expect.objectContaining({ channel: 'wechat', externalRef: 'media-expired', storagePath: null, sha256: null })]);
   });
 
   it('refuses an unsigned post and says nothing', async () => {
     const user = wechatUser(harness, 'oStranger0000000000000000001');
+    const queued = (await harness.app.database.db.select().from(outbox)).length;
     const answer = await request(harness.app.url!).post('/wechat').set('Content-Type', 'text/xml').send(user.textXml('我要投诉', '1'));
     expect(answer.status).toBe(401);
     expect(answer.body.error.code).toBe('WECHAT.BAD_SIGNATURE');
-    expect(harness.fake.messages).toEqual([]);
-    expect(await harness.app.database.db.select().from(outbox)).toEqual([]);
+    expect(await harness.app.store.identities.find('wechat', user.openid)).toBeNull();
+    expect(harness.fake.calls.filter((call) => call.body?.touser === user.openid)).toEqual([]);
+    expect(await harness.app.database.db.select().from(outbox)).toHaveLength(queued);
+  });
+  it('pushes a status change through custom/send, and as a template message once 48 hours have passed', async () => {
+    const user = wechatUser(harness, 'oPushed000000000000000000001');
+    const number = await simplifiedIntake(harness, user);
+    const record = (await harness.app.store.cases.findByNumber(number))!;
+
+    await changeStatus(harness.app.cases, { caseId: record.id, action: 'accept', actor: { kind: 'system' } }, new Date());
+    await until(() => harness.fake.textsTo(user.openid).some((text) => text.includes(`案件 ${number} 有新进展：已受理`)));
+
+    harness.fake.advance(49 * HOUR);
+    await changeStatus(harness.app.cases, { caseId: record.id, action: 'startInvestigation', actor: { kind: 'system' } }, new Date());
+    const templateTo = (openid: string) => harness.fake.messages.find((message) => message.kind === 'template' && message.touser === openid);
+    await until(() => templateTo(user.openid) !== undefined);
+    const template = templateTo(user.openid);
+    expect(template).toMatchObject({
+      touser: user.openid,
+      templateId: TEMPLATE_ID,
+      data: {
+        first: { value: '您的案件有新进展' },
+        keyword1: { value: number },
+        keyword2: { value: expect.stringContaining('调查处理中') },
+        remark: { value: expect.stringContaining('给本公众号发送任意消息') },
+      },
+    });
+    expect(harness.fake.textsTo(user.openid).some((text) => text.includes('调查处理中'))).toBe(false);
+    // One stable_token for every process and call until WeChat's clock ended it; never a forced refresh (20 a day).
+    expect(harness.fake.tokenFetches).toBe(2);
+    expect(harness.fake.forcedRefreshes).toBe(0);
   });
 });
