@@ -203,9 +203,7 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
         )
       : undefined;
 
-    // --- WeChat Official Account (channels/wechat-official/wechat-official.setup.ts) ---
-    // TODO(lead): read env.WECHAT_STATUS_TEMPLATE_ID without the cast once env.schema.ts declares it.
-    const wechatTemplateId = (env as typeof env & { WECHAT_STATUS_TEMPLATE_ID?: string }).WECHAT_STATUS_TEMPLATE_ID;
+    const wechatTemplateId = env.WECHAT_STATUS_TEMPLATE_ID;
     const wechat = config.channels.wechatOfficial
       ? createWechatOfficial(
           {
@@ -221,7 +219,6 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
         )
       : undefined;
     if (wechat) closers.push(wechat.drain);
-    // --- end WeChat Official Account ---
 
     // The relay runs in every worker: SKIP LOCKED and idempotent job ids make several safe side by side.
     const senders: ChannelSender[] = [...(telegram ? [telegram.sender] : []), ...(wecom ? [wecom.sender] : []), ...(wechaty ? [wechaty.sender] : []), ...(wechat ? [wechat.sender] : [])];

@@ -280,6 +280,73 @@ export interface Repositories {
   apiTokens: ApiTokenRepository;
   audit: AuditRepository;
   settings: SettingsRepository;
+  reports: ReportRepository;
+}
+
+export const REPORT_DIMENSIONS = ['category', 'department', 'channel', 'type', 'severity'] as const;
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+
+/** Which cases a report covers: received in [from, to), seen as the staff member whose scope it is. */
+export interface ReportSelection {
+  from: Date;
+  to: Date;
+  scope: { departmentId: string | null; notAccused: string };
+}
+
+/** Counts for one group of cases; every rate of a report is a ratio of two of these. */
+export interface ReportCounts {
+  received: number;
+  acknowledgedWithin24h: number;
+  /** Resolved at least once. */
+  resolved: number;
+  /** Resolved at least once, with no breach of the resolution limit before the first resolution. */
+  resolvedOnTime: number;
+  /** Resolved or closed now. */
+  resolvedOrClosed: number;
+  ratings: number;
+  satisfied: number;
+  reopened: number;
+  repeat: number;
+}
+
+/** One row per group of each dimension (`key` null: cases without a value, e.g. no department yet), and the total (`dimension` null). */
+export interface ReportCountRow extends ReportCounts {
+  dimension: ReportDimension | null;
+  key: string | null;
+}
+
+export interface HandlingTimeRow {
+  category: string;
+  departmentId: string | null;
+  channel: string;
+  type: string;
+  severity: string;
+  createdAt: Date;
+  firstResolvedAt: Date;
+}
+
+export interface ReportCaseRow {
+  id: string;
+  number: string;
+  category: string;
+  departmentId: string | null;
+  status: CaseStatus;
+  createdAt: Date;
+  nextDeadline: Date | null;
+}
+
+export interface ReportRepository {
+  /** The counts of every group of each dimension and the total, in one aggregate query. */
+  counts(selection: ReportSelection, dimensions: readonly ReportDimension[]): Promise<ReportCountRow[]>;
+  /** Received and first-resolved instants of the resolved cases, to measure handling time in working hours. */
+  handlingTimes(selection: ReportSelection): Promise<HandlingTimeRow[]>;
+  /**
+   * Cases received before `selection.to` still open at `now` (`overdueOnly`: with a running deadline
+   * already passed), by the next deadline; the list is capped at `limit`, `total` counts them all.
+   */
+  openCases(selection: ReportSelection, options: { now: Date; overdueOnly: boolean; limit: number }): Promise<{ total: number; items: ReportCaseRow[] }>;
+  /** Cases received per local month ('YYYY-MM' in `timeZone`) and category in [from, to). */
+  monthlyTrend(selection: ReportSelection, timeZone: string): Promise<Array<{ month: string; category: string; received: number }>>;
 }
 
 /** The storage port: repositories outside a transaction, or all of them inside one. */

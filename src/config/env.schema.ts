@@ -61,6 +61,9 @@ export const envSchema = z.object({
     .optional()
     .describe('EncodingAESKey for safe mode (43 characters); unset = plaintext mode only'),
   WECHAT_API_BASE: url(['http', 'https']).default('https://api.weixin.qq.com').describe('WeChat API base URL'),
+  WECHAT_STATUS_TEMPLATE_ID: optionalText(
+    'Template message id for status pushes outside the 48-hour customer-service window (keyword1 = case number, keyword2 = the update); unset = such pushes are dead-lettered',
+  ),
 
   TELEGRAM_BOT_TOKEN: z
     .string()

@@ -9,6 +9,7 @@ import type { Database } from './database';
 import { departmentRepository } from './department.repository';
 import { identityRepository } from './identity.repository';
 import { outboxRepository } from './outbox.repository';
+import { reportRepository } from './report.repository';
 import { staffRepository } from './staff.repository';
 
 function repositories(db: Database): Repositories {
@@ -26,6 +27,7 @@ function repositories(db: Database): Repositories {
     apiTokens: apiTokenRepository(db),
     audit: auditRepository(db),
     settings: settingsRepository(db),
+    reports: reportRepository(db),
   };
 }
 

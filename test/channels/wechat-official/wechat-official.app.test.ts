@@ -61,9 +61,7 @@ async function startWechatApp(options: { safeMode: boolean }): Promise<Harness> 
     },
     configDir: 'config',
   });
-  // Until env.schema.ts declares WECHAT_STATUS_TEMPLATE_ID, loadConfig drops it: hand it on as the schema will.
-  const env = { ...loaded.env, WECHAT_STATUS_TEMPLATE_ID: TEMPLATE_ID };
-  const app = await startApp({ ...loaded, env }, createLogger('silent'));
+  const app = await startApp(loaded, createLogger('silent'));
   return {
     app,
     fake,

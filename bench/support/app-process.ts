@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+/** The repository root: the app reads ./config from it. */
+export const ROOT = resolve(__dirname, '../..');
+
+export interface ChildServer {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** Resident set size of the process now, from /proc (Linux). */
+  rssBytes(): number;
+  /** What it printed on stderr so far (start-up failures, crashes). */
+  stderr(): string;
+  /** Resolves with the exit code (or null after a signal). */
+  exited: Promise<number | null>;
+  /** SIGTERM, then waits for the exit (SIGKILL after 15 s). */
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Runs a TypeScript entry point (src/main.ts by default) as its own Node process, as `npm start`
+ * would, and waits until GET /readyz answers 200.
+ */
+export async function startChildServer(options: { env: Record<string, string>; script?: string; readyTimeoutMs?: number }): Promise<ChildServer> {
+  const port = options.env.PORT ? Number(options.env.PORT) : await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...options.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-20_000);
+  });
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (gone) throw new Error(`${options.script ?? 'src/main.ts'} exited before it was ready:\n${stderr}`);
+    const ready = await fetch(`${url}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.script ?? 'src/main.ts'} not ready after ${options.readyTimeoutMs ?? 60_000} ms:\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const pid = child.pid!;
+  return {
+    url,
+    pid,
+    child,
+    exited,
+    stderr: () => stderr,
+    rssBytes() {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+      return kb ? Number(kb) * 1024 : 0;
+    },
+    async stop() {
+      if (gone) return;
+      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(force);
+    },
+  };
+}

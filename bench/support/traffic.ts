@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import { sha1Signature } from '../../src/channels/wechat-crypto/wechat-crypto';
+
+/** One whole intake, message by message; a user who finishes starts the next one. */
+export const INTAKE_LINES = ['我要投诉', '配送', '包裹已经三天没有送到，客服电话也打不通', '昨天', '人民路', '跳过', '退款', '匿名', '确认提交'] as const;
+
+export const TELEGRAM_SECRET = 'bench-webhook-secret';
+export const WECHAT_TOKEN = 'benchToken2026';
+export const WECHAT_ACCOUNT = 'gh_bench0000001';
+
+export interface WebhookRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Request n goes to user n mod users, who is at step ⌊n / users⌋ of the intake: with more users
+ * than connections, no user has two messages in flight and each sees its messages in order.
+ */
+export function intakeTraffic(options: { users: number; firstUserId: number; lines?: readonly string[] }) {
+  const lines = options.lines ?? INTAKE_LINES;
+  let sent = 0;
+  let updateId = 1 + Math.floor(Math.random() * 1e9);
+  let msgId = BigInt(Date.now()) * 1000n;
+  const next = () => {
+    const n = sent++;
+    return { userId: options.firstUserId + (n % options.users), text: lines[Math.floor(n / options.users) % lines.length]! };
+  };
+  return {
+    get sent() {
+      return sent;
+    },
+    telegram(): WebhookRequest {
+      const { userId, text } = next();
+      const date = Math.floor(Date.now() / 1000);
+      const from = { id: userId, is_bot: false, first_name: `用户${userId}`, language_code: 'zh-hans' };
+      const update = { update_id: updateId++, message: { message_id: updateId, from, chat: { id: userId, type: 'private', first_name: from.first_name }, date, text } };
+      return { path: '/telegram/webhook', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': TELEGRAM_SECRET }, body: JSON.stringify(update) };
+    },
+    wechat(): WebhookRequest {
+      const { userId, text } = next();
+      return signedWechat(`o${userId}`, plainTextXml(`o${userId}`, text, String(msgId++)));
+    },
+  };
+}
+
+export function plainTextXml(openid: string, content: string, msgId: string): string {
+  return `<xml><ToUserName><![CDATA[${WECHAT_ACCOUNT}]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content><MsgId>${msgId}</MsgId></xml>`;
+}
+
+/** A plaintext-mode callback as WeChat signs it: sha1 of the sorted token, timestamp and nonce. */
+export function signedWechat(openid: string, xml: string, token = WECHAT_TOKEN): WebhookRequest {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = String(randomBytes(4).readUInt32BE());
+  const query = new URLSearchParams({ signature: sha1Signature([token, timestamp, nonce]), timestamp, nonce, openid });
+  return { path: `/wechat?${query.toString()}`, headers: { 'content-type': 'text/xml' }, body: xml };
+}
+
+export interface LoadFigures {
+  requests: number;
+  /** Completed requests a second. */
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** autocannon against `url`, each request made by `make`; `overallRate` fixes the offered rate. */
+export async function runLoad(options: { url: string; make: () => WebhookRequest; connections: number; durationSeconds: number; overallRate?: number }): Promise<LoadFigures> {
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: options.durationSeconds,
+    timeout: 30,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => {
+          const made = options.make();
+          return { ...request, method: 'POST', path: made.path, headers: made.headers, body: made.body };
+        },
+      },
+    ],
+  });
+  const completed = result['2xx'] + result.non2xx;
+  return {
+    requests: completed,
+    rps: completed / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}

@@ -1,0 +1,162 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { CaseStatus } from '../domain/case-lifecycle';
+import { OPEN_STATUSES } from '../domain/case-lifecycle';
+import type { HandlingTimeRow, ReportCaseRow, ReportCountRow, ReportDimension, ReportRepository, ReportSelection } from '../application/ports';
+import type { Database } from './database';
+
+const DIMENSION_COLUMNS: Record<ReportDimension, SQL> = {
+  category: sql.raw('c.category'),
+  department: sql.raw('c.department_id'),
+  channel: sql.raw('c.channel'),
+  type: sql.raw('c.type'),
+  severity: sql.raw('c.severity'),
+};
+
+const ACKNOWLEDGE_WITHIN = sql.raw(`interval '24 hours'`);
+const openStatuses = sql.join(
+  OPEN_STATUSES.map((status) => sql`${status}`),
+  sql`, `,
+);
+
+// Instants travel as epoch milliseconds: the PostgreSQL server and PGlite drivers parse timestamps differently.
+const epochMs = (column: SQL) => sql`(extract(epoch from ${column}) * 1000)::float8`;
+
+function scoped(selection: ReportSelection, received: 'period' | 'before'): SQL {
+  const { from, to, scope } = selection;
+  return sql.join(
+    [
+      received === 'period' ? sql`c.created_at >= ${from.toISOString()}::timestamptz and c.created_at < ${to.toISOString()}::timestamptz` : sql`c.created_at < ${to.toISOString()}::timestamptz`,
+      scope.departmentId !== null ? sql`c.department_id = ${scope.departmentId}` : sql`true`,
+      sql`(c.accused_staff_id is null or c.accused_staff_id <> ${scope.notAccused}::uuid)`,
+    ],
+    sql` and `,
+  );
+}
+
+async function rows<T>(db: Database, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+/** Report figures aggregated in the database: each method is one query, whatever the number of cases. */
+export function reportRepository(db: Database): ReportRepository {
+  return {
+    async counts(selection, dimensions) {
+      const columns = dimensions.map((dimension) => DIMENSION_COLUMNS[dimension]);
+      const groupingSets = sql.join([...columns.map((column) => sql`(${column})`), sql`()`], sql`, `);
+      const selected = columns.flatMap((column, index) => [sql`grouping(${column})::int as ${sql.raw(`g${index}`)}`, sql`${column} as ${sql.raw(`k${index}`)}`]);
+      // Per case first (one pass over its events), then per group; FILTER keeps it to one scan.
+      const query = sql`
+        with c as (select c.* from cases c where ${scoped(selection, 'period')}),
+        e as (
+          select ev.case_id,
+            min(ev.at) filter (where ev.type = 'status_changed' and ev.data->>'action' in ('accept', 'reject')) as first_ack,
+            min(ev.at) filter (where ev.type = 'status_changed' and ev.data->>'action' = 'resolve') as first_resolved,
+            min(ev.at) filter (where ev.type = 'sla_breached' and ev.data->>'clock' = 'resolve') as first_resolve_breach,
+            count(*) filter (where ev.type = 'rated') as ratings,
+            count(*) filter (where ev.type = 'rated' and ev.data->>'satisfied' = 'true') as satisfied,
+            bool_or(ev.type = 'status_changed' and ev.data->>'action' = 'reopen') as reopened
+          from case_events ev join c on c.id = ev.case_id
+          where ev.type in ('status_changed', 'rated', 'sla_breached')
+          group by ev.case_id
+        )
+        select ${sql.join([...selected, sql``], sql`, `)}
+          count(*)::int as received,
+          count(*) filter (where e.first_ack <= c.created_at + ${ACKNOWLEDGE_WITHIN})::int as acknowledged_within_24h,
+          count(*) filter (where e.first_resolved is not null)::int as resolved,
+          count(*) filter (where e.first_resolved is not null and (e.first_resolve_breach is null or e.first_resolve_breach > e.first_resolved))::int as resolved_on_time,
+          count(*) filter (where c.status in ('resolved', 'closed'))::int as resolved_or_closed,
+          coalesce(sum(e.ratings), 0)::int as ratings,
+          coalesce(sum(e.satisfied), 0)::int as satisfied,
+          count(*) filter (where e.reopened)::int as reopened,
+          count(*) filter (where c.linked_case_id is not null)::int as repeat
+        from c left join e on e.case_id = c.id
+        group by grouping sets (${groupingSets})`;
+      type Row = Record<string, unknown> & { received: number; acknowledged_within_24h: number; resolved: number; resolved_on_time: number; resolved_or_closed: number; ratings: number; satisfied: number; reopened: number; repeat: number };
+      const found = await rows<Row>(db, query);
+      const result = found.map((row): ReportCountRow => {
+        const index = dimensions.findIndex((_, i) => Number(row[`g${i}`]) === 0);
+        return {
+          dimension: index === -1 ? null : dimensions[index]!,
+          key: index === -1 ? null : ((row[`k${index}`] as string | null) ?? null),
+          received: row.received,
+          acknowledgedWithin24h: row.acknowledged_within_24h,
+          resolved: row.resolved,
+          resolvedOnTime: row.resolved_on_time,
+          resolvedOrClosed: row.resolved_or_closed,
+          ratings: row.ratings,
+          satisfied: row.satisfied,
+          reopened: row.reopened,
+          repeat: row.repeat,
+        };
+      });
+      // With no case at all the empty grouping set still gives the total row.
+      return result;
+    },
+
+    async handlingTimes(selection) {
+      const found = await rows<{ category: string; department_id: string | null; channel: string; type: string; severity: string; created_ms: number; resolved_ms: number }>(
+        db,
+        sql`
+          select c.category, c.department_id, c.channel, c.type, c.severity, ${epochMs(sql`c.created_at`)} as created_ms, ${epochMs(sql`r.first_resolved`)} as resolved_ms
+          from cases c
+          join (
+            select ev.case_id, min(ev.at) as first_resolved from case_events ev
+            where ev.type = 'status_changed' and ev.data->>'action' = 'resolve'
+            group by ev.case_id
+          ) r on r.case_id = c.id
+          where ${scoped(selection, 'period')}`,
+      );
+      return found.map(
+        (row): HandlingTimeRow => ({
+          category: row.category,
+          departmentId: row.department_id,
+          channel: row.channel,
+          type: row.type,
+          severity: row.severity,
+          createdAt: new Date(Number(row.created_ms)),
+          firstResolvedAt: new Date(Number(row.resolved_ms)),
+        }),
+      );
+    },
+
+    async openCases(selection, { now, overdueOnly, limit }) {
+      const found = await rows<{ id: string; number: string; category: string; department_id: string | null; status: CaseStatus; created_ms: number; deadline_ms: number | null; total: number }>(
+        db,
+        sql`
+          select c.id, c.number, c.category, c.department_id, c.status, ${epochMs(sql`c.created_at`)} as created_ms,
+            ${epochMs(sql`c.next_deadline`)} as deadline_ms, (count(*) over ())::int as total
+          from cases c
+          where ${scoped(selection, 'before')} and c.status in (${openStatuses})
+            ${overdueOnly ? sql`and c.next_deadline < ${now.toISOString()}::timestamptz` : sql``}
+          order by c.next_deadline asc nulls last, c.id
+          limit ${limit}`,
+      );
+      return {
+        total: found[0]?.total ?? 0,
+        items: found.map((row) => ({
+          id: row.id,
+          number: row.number,
+          category: row.category,
+          departmentId: row.department_id,
+          status: row.status,
+          createdAt: new Date(Number(row.created_ms)),
+          nextDeadline: row.deadline_ms === null ? null : new Date(Number(row.deadline_ms)),
+        })),
+      };
+    },
+
+    async monthlyTrend(selection, timeZone) {
+      const found = await rows<{ month: string; category: string; received: number }>(
+        db,
+        sql`
+          select to_char(c.created_at at time zone ${timeZone}, 'YYYY-MM') as month, c.category, count(*)::int as received
+          from cases c
+          where ${scoped(selection, 'period')}
+          group by 1, 2
+          order by 1, 2`,
+      );
+      return found.map((row) => ({ month: row.month, category: row.category, received: Number(row.received) }));
+    },
+  };
+}
