@@ -28,6 +28,7 @@ import { createNotificationQueues } from './queues/notification-queues';
 import { createNotificationWorker, type NotificationLimits } from './queues/notification-worker';
 import { createOutboxRelay } from './queues/outbox-relay';
 import { createSlaTimers, subscribeTimers } from './queues/sla-timer-queue';
+import { createReportSchedule } from './queues/report-schedule';
 import { reportUnreachable } from './queues/unreachable';
 import { redisConversationStore } from './redis/conversation-store';
 import { redisBindingCodes, redisStaffPending } from './redis/staff-desk-stores';
@@ -160,6 +161,19 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
       );
     }
 
+    // The monthly report and the weekly brief, sent to managers and leadership through their chats.
+    const reportSchedule = createReportSchedule({
+      connection: redis.client,
+      cases,
+      log: logger.child({ component: 'reports' }),
+      clock,
+      ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+      worker: env.APP_ROLE === 'all' || env.APP_ROLE === 'worker',
+    });
+    closers.push(reportSchedule.close);
+    await Promise.all([reportSchedule.queue.waitUntilReady(), reportSchedule.worker?.waitUntilReady()]);
+    if (env.APP_ROLE === 'all' || env.APP_ROLE === 'scheduler') await reportSchedule.schedule();
+
     const staffDesk: StaffDeskDeps = { conversations, codes: redisBindingCodes(redis.client), pending: redisStaffPending(redis.client) };
     const telegram = config.channels.telegram
       ? createTelegramChannel(
@@ -275,8 +289,8 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
         clock,
         secureCookie: env.PUBLIC_URL?.startsWith('https://') ?? false,
         ...(notificationQueues
-          ? { deadLetters: deadLetterAccess(notificationQueues.byChannel), queueBoard: queueBoard([...notificationQueues.byChannel.values(), slaTimers.queue], QUEUE_BOARD_PATH) }
-          : { queueBoard: queueBoard([slaTimers.queue], QUEUE_BOARD_PATH) }),
+          ? { deadLetters: deadLetterAccess(notificationQueues.byChannel), queueBoard: queueBoard([...notificationQueues.byChannel.values(), slaTimers.queue, reportSchedule.queue], QUEUE_BOARD_PATH) }
+          : { queueBoard: queueBoard([slaTimers.queue, reportSchedule.queue], QUEUE_BOARD_PATH) }),
       });
       const app = createHttpApp({
         logger,

@@ -34,12 +34,14 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Runs a TypeScript entry point (src/main.ts by default) as its own Node process, as `npm start`
- * would, and waits until GET /readyz answers 200.
+ * Runs an entry point as its own Node process and waits until GET /readyz answers 200: a
+ * TypeScript one through tsx (src/main.ts by default), a `.js` one (dist/main.js, as `npm start`)
+ * with plain node.
  */
 export async function startChildServer(options: { env: Record<string, string>; script?: string; readyTimeoutMs?: number }): Promise<ChildServer> {
   const port = options.env.PORT ? Number(options.env.PORT) : await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? 'src/main.ts'], {
+  const script = options.script ?? 'src/main.ts';
+  const child = spawn(process.execPath, script.endsWith('.js') ? [script] : ['--import', 'tsx', script], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...options.env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -54,7 +56,7 @@ export async function startChildServer(options: { env: Record<string, string>; s
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {
-    if (gone) throw new Error(`${options.script ?? 'src/main.ts'} exited before it was ready:\n${stderr}`);
+    if (gone) throw new Error(`${script} exited before it was ready:\n${stderr}`);
     const ready = await fetch(`${url}/readyz`).then(
       (response) => response.ok,
       () => false,
@@ -62,7 +64,7 @@ export async function startChildServer(options: { env: Record<string, string>; s
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${options.script ?? 'src/main.ts'} not ready after ${options.readyTimeoutMs ?? 60_000} ms:\n${stderr}`);
+      throw new Error(`${script} not ready after ${options.readyTimeoutMs ?? 60_000} ms:\n${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

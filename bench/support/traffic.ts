@@ -68,14 +68,15 @@ export interface LoadFigures {
   non2xx: number;
 }
 
-/** autocannon against `url`, each request made by `make`; `overallRate` fixes the offered rate. */
-export async function runLoad(options: { url: string; make: () => WebhookRequest; connections: number; durationSeconds: number; overallRate?: number }): Promise<LoadFigures> {
+/** autocannon against `url`, each request made by `make`; `overallRate` fixes the offered rate, `amount` stops after that many. */
+export async function runLoad(options: { url: string; make: () => WebhookRequest; connections: number; durationSeconds: number; amount?: number; overallRate?: number }): Promise<LoadFigures> {
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
     duration: options.durationSeconds,
     timeout: 30,
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    ...(options.amount ? { amount: options.amount } : {}),
     requests: [
       {
         method: 'POST',

@@ -60,6 +60,25 @@ export function notificationSays(kind: string, payload: Record<string, unknown>,
       return typeof payload.caseId === 'string' ? assignmentCard(payload, payload.caseId, catalog) : [say(t('notify.caseAssigned', { number }))];
     case 'case_reassigned_away':
       return [say(t('notify.caseReassignedAway', { number }))];
+    case 'monthly_report':
+    case 'weekly_brief': {
+      const figure = (name: string) => raw(String(payload[name] ?? '—'));
+      return [
+        say(
+          t(kind === 'monthly_report' ? 'notify.monthlyReport' : 'notify.weeklyBrief', {
+            period: figure('period'),
+            received: figure('received'),
+            ack: figure('acknowledgedWithin24hRate'),
+            onTime: figure('resolvedOnTimeRate'),
+            resolution: figure('resolutionRate'),
+            satisfaction: figure('satisfactionRate'),
+            repeat: figure('repeatRate'),
+            overdue: figure('overdue'),
+            link: raw(typeof payload.link === 'string' ? payload.link : ''),
+          }),
+        ),
+      ];
+    }
     case 'major_case':
       return [say(t('notify.majorCase', { number }))];
     case 'case_rated':

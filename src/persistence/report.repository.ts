@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { CaseStatus } from '../domain/case-lifecycle';
 import { OPEN_STATUSES } from '../domain/case-lifecycle';
-import type { HandlingTimeRow, ReportCaseRow, ReportCountRow, ReportDimension, ReportRepository, ReportSelection } from '../application/ports';
+import type { HandlingTimeRow, ReportCountRow, ReportDimension, ReportRepository, ReportSelection } from '../application/ports';
 import type { Database } from './database';
 
 const DIMENSION_COLUMNS: Record<ReportDimension, SQL> = {

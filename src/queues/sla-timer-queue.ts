@@ -1,4 +1,5 @@
 import { DelayedError, Queue, Worker, type DefaultJobOptions, type Job } from 'bullmq';
+import { closeQueueParts } from './close-queue';
 import type { Redis } from 'ioredis';
 import { timerPolicy } from '../application/case-clocks';
 import type { ConversationDeps } from '../application/conversation-service';
@@ -12,7 +13,6 @@ import { slaTimers, type SlaTimer } from '../domain/sla-timers';
 import type { QueueLog } from './queue-log';
 
 export const SLA_TIMER_QUEUE = 'sla-timers';
-const CLOSE_GRACE_MS = 3000;
 const TIMER_JOB = 'sla-timer';
 const PROGRESS_JOB = 'progress-updates';
 const PROGRESS_SCHEDULER = 'daily-progress-updates';
@@ -148,21 +148,7 @@ export function createSlaTimers(options: SlaTimerOptions): SlaTimers {
     async scheduleProgressUpdates() {
       await queue.upsertJobScheduler(PROGRESS_SCHEDULER, { pattern: PROGRESS_CRON, tz: policy.timeZone }, { name: PROGRESS_JOB, data: {} });
     },
-    async close() {
-      const graceful = (async () => {
-        await worker?.close();
-        await queue.close();
-      })();
-      // With Redis gone, closing waits for it forever and its connections keep reconnecting: cut them.
-      let timer: NodeJS.Timeout | undefined;
-      const gaveUp = await Promise.race([graceful.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), CLOSE_GRACE_MS)))]);
-      clearTimeout(timer);
-      if (gaveUp) {
-        graceful.catch(() => undefined);
-        // Not awaited: disconnecting waits for an end that a dead server never sends.
-        for (const part of [worker, queue]) part?.disconnect().catch(() => undefined);
-      }
-    },
+    close: () => closeQueueParts(worker, queue as Queue),
   };
 }
 

@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { startFakeTelegram } from '../test/support/fake-telegram';
+import { ROOT, startChildServer, type ChildServer } from './support/app-process';
+import { mb, sleep, type Bench, type BenchOutcome, type BenchScale } from './support/report';
+import { benchServices } from './support/services';
+import { intakeTraffic, runLoad, TELEGRAM_SECRET } from './support/traffic';
+
+const RSS_TARGET_BYTES = 300 * 1024 * 1024;
+const REDIS_DB = 13;
+// Two messages leave each user in the middle of an intake, asked to describe what happened.
+const OPENING = ['我要投诉', '配送'] as const;
+
+export const memoryBench: Bench = { name: 'memory', run: runMemoryBench };
+
+async function runMemoryBench(scale: BenchScale): Promise<BenchOutcome> {
+  const users = scale.quick ? 1000 : 10_000;
+  const services = await benchServices(REDIS_DB);
+  const telegram = await startFakeTelegram();
+  let server: ChildServer | undefined;
+  try {
+    // Measured as deployed (`npm start` runs the compiled build): tsx compiling in the process adds its own memory.
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+    server = await startChildServer({
+      script: 'dist/main.js',
+      env: {
+        DATA_DIR: services.dataDir,
+        DATABASE_URL: services.databaseUrl,
+        REDIS_URL: services.redisUrl,
+        LOG_LEVEL: 'error',
+        TELEGRAM_BOT_TOKEN: telegram.token,
+        TELEGRAM_API_ROOT: telegram.url,
+        TELEGRAM_WEBHOOK_SECRET: TELEGRAM_SECRET,
+        // e.g. --max-old-space-size=256: tells retained memory from heap V8 merely has not collected yet.
+        ...(process.env.BENCH_MEMORY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_MEMORY_NODE_OPTIONS } : {}),
+      },
+    });
+    await sleep(3000);
+    const idleRss = server.rssBytes();
+    const traffic = intakeTraffic({ users, firstUserId: 2_000_000, lines: OPENING });
+    let peakRss = idleRss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, server!.rssBytes())), 250);
+    const load = await runLoad({ url: server.url, make: () => traffic.telegram(), connections: 32, durationSeconds: 3600, amount: users * OPENING.length });
+    clearInterval(sampler);
+    await sleep(2000);
+    const settledRss = server.rssBytes();
+    peakRss = Math.max(peakRss, settledRss);
+    const redis = new Redis(services.redisUrl);
+    const conversations = (await redis.keys('*conv*')).length;
+    const redisBytes = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+    await redis.quit();
+    return {
+      rows: [
+        {
+          row: `Memory (RSS) with ${users.toLocaleString('en')} conversations mid-intake`,
+          figure: `${mb(peakRss)} peak, ${mb(settledRss)} after`,
+          baseline: `${mb(idleRss)} idle app`,
+          target: '< 300 MB',
+          pass: peakRss < RSS_TARGET_BYTES && load.errors + load.non2xx === 0,
+        },
+      ],
+      details: { users, nodeOptions: process.env.BENCH_MEMORY_NODE_OPTIONS ?? null, messages: load.requests, load, idleRss, peakRss, settledRss, redisKeysMatchingConv: conversations, redisUsedMemoryBytes: redisBytes },
+    };
+  } finally {
+    await server?.stop();
+    await telegram.close();
+    await services.dispose();
+  }
+}
