@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { sharedAccessToken } from '../../redis/shared-access-token';
 import type { Redis } from 'ioredis';
 
 /** A template message's fields: `{ key: { value } }`, as the template defines them. */
@@ -119,10 +119,7 @@ function describe(code: WechatApiErrorCode, errcode: number | null, errmsg: stri
 const TOKEN_ERRCODES = new Set([40001, 40014, 42001]);
 
 // Deletes a key only if it still holds what we read: another process may have stored a newer token or lock.
-const DROP_TOKEN = `if redis.call('hget', KEYS[1], 'token') == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
-const LOCK_POLL_MS = 50;
 
 export function createWechatApiClient(options: WechatApiClientOptions): WechatApiClient {
   const { redis, appId, appSecret } = options;
@@ -132,7 +129,6 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
   const marginSeconds = options.tokenMarginSeconds ?? 300;
   // The lock outlives one token request, so a holder that died frees it for the next.
   const lockTtlMs = timeoutMs + 1_000;
-  const lockWaitMs = 2 * lockTtlMs;
   const tokenKey = `wx-token:${appId}`;
   const lockKey = `wx-token-lock:${appId}`;
   const tokensSeen = new Set<string>();
@@ -181,63 +177,41 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
     return { json, raw: text };
   }
 
-  async function cachedToken(): Promise<string | null> {
-    const [token, expiresAt] = await redis.hmget(tokenKey, 'token', 'expiresAt');
-    return token && Number(expiresAt) > now().getTime() ? token : null;
-  }
+  const tokens = sharedAccessToken({
+    redis,
+    key: tokenKey,
+    lockKey,
+    marginSeconds,
+    lockTtlMs,
+    now,
+    busy: (waitedMs) => new WechatApiError('WECHAT.TOKEN_BUSY', null, `another process holds the token lock for over ${waitedMs} ms`, 'stable_token'),
+    async fetch() {
+      // force_refresh is never sent: it is limited to 20 a day and invalidates every other process's token.
+      const { json } = await postJson('stable_token', { grant_type: 'client_credential', appid: appId, secret: appSecret }, null);
+      const token = json.access_token;
+      const expiresIn = json.expires_in;
+      if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number' || !(expiresIn > 0)) {
+        throw new WechatApiError('WECHAT.BAD_RESPONSE', null, 'no access_token or expires_in', 'stable_token', 200);
+      }
+      return { token, expiresInSeconds: expiresIn };
+    },
+  });
 
-  async function fetchToken(): Promise<string> {
-    // force_refresh is never sent: it is limited to 20 a day and invalidates every other process's token.
-    const { json } = await postJson('stable_token', { grant_type: 'client_credential', appid: appId, secret: appSecret }, null);
-    const token = json.access_token;
-    const expiresIn = json.expires_in;
-    if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number' || !(expiresIn > 0)) {
-      throw new WechatApiError('WECHAT.BAD_RESPONSE', null, 'no access_token or expires_in', 'stable_token', 200);
-    }
+  async function accessToken(): Promise<string> {
+    const token = await tokens.get();
     tokensSeen.add(token);
-    // stable_token answers the same token while it lasts, with the seconds left: a token near its end is kept for half of them.
-    const keepSeconds = expiresIn > 2 * marginSeconds ? expiresIn - marginSeconds : expiresIn / 2;
-    const keepMs = Math.max(1_000, Math.floor(keepSeconds * 1000));
-    await redis
-      .multi()
-      .del(tokenKey)
-      .hset(tokenKey, 'token', token, 'expiresAt', String(now().getTime() + keepMs))
-      .pexpire(tokenKey, keepMs)
-      .exec();
     return token;
-  }
-
-  async function accessToken(method: string): Promise<string> {
-    const owner = randomUUID();
-    const deadline = Date.now() + lockWaitMs;
-    for (;;) {
-      const cached = await cachedToken();
-      if (cached) {
-        tokensSeen.add(cached);
-        return cached;
-      }
-      if ((await redis.set(lockKey, owner, 'PX', lockTtlMs, 'NX')) === 'OK') {
-        try {
-          // Another process may have stored one between our read and our lock.
-          return (await cachedToken()) ?? (await fetchToken());
-        } finally {
-          await redis.eval(RELEASE_LOCK, 1, lockKey, owner);
-        }
-      }
-      if (Date.now() > deadline) throw new WechatApiError('WECHAT.TOKEN_BUSY', null, `another process holds the token lock for over ${lockWaitMs} ms`, method);
-      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
-    }
   }
 
   /** Runs a call with the shared token; a rejected token is dropped, fetched once more, and the call retried once. */
   async function withToken<T>(method: string, call: (token: string) => Promise<T>): Promise<T> {
-    const token = await accessToken(method);
+    const token = await accessToken();
     try {
       return await call(token);
     } catch (error) {
       if (!(error instanceof WechatApiError) || error.errcode === null || !TOKEN_ERRCODES.has(error.errcode)) throw error;
-      await redis.eval(DROP_TOKEN, 1, tokenKey, token);
-      return call(await accessToken(method));
+      await tokens.drop(token);
+      return call(await accessToken());
     }
   }
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { sharedAccessToken } from '../../redis/shared-access-token';
 import type { Redis } from 'ioredis';
 import { truncateUtf8 } from './utf8';
 
@@ -129,10 +129,7 @@ export const TEXTCARD_DESCRIPTION_BYTES = 512;
 const MAX_DUPLICATE_CHECK_SECONDS = 4 * 3600;
 
 // Deletes a key only if it still holds what we read: another process may have stored a newer token or lock.
-const DROP_TOKEN = `if redis.call('hget', KEYS[1], 'token') == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
-const LOCK_POLL_MS = 50;
 
 export function createWecomApiClient(options: WecomApiClientOptions): WecomApiClient {
   const { redis, corpId, secret } = options;
@@ -147,7 +144,6 @@ export function createWecomApiClient(options: WecomApiClientOptions): WecomApiCl
   const agentId = Number(options.agentId.trim());
   // The lock outlives one token request, so a holder that died frees it for the next.
   const lockTtlMs = timeoutMs + 1_000;
-  const lockWaitMs = 2 * lockTtlMs;
   const tokenKey = `wecom-token:${corpId}:${agentId}`;
   const lockKey = `wecom-token-lock:${corpId}:${agentId}`;
   const secretsSeen = new Set<string>([secret]);
@@ -188,65 +184,43 @@ export function createWecomApiClient(options: WecomApiClientOptions): WecomApiCl
     return exchange(method, url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   };
 
-  async function cachedToken(): Promise<string | null> {
-    const [token, expiresAt] = await redis.hmget(tokenKey, 'token', 'expiresAt');
-    return token && Number(expiresAt) > now().getTime() ? token : null;
-  }
+  const tokens = sharedAccessToken({
+    redis,
+    key: tokenKey,
+    lockKey,
+    marginSeconds,
+    lockTtlMs,
+    now,
+    busy: (waitedMs) => new WecomApiError('WECOM.TOKEN_BUSY', null, `another process holds the token lock for over ${waitedMs} ms`, 'gettoken'),
+    async fetch() {
+      const url = new URL(`${apiBase}/cgi-bin/gettoken`);
+      url.searchParams.set('corpid', corpId);
+      url.searchParams.set('corpsecret', secret);
+      const json = await exchange('gettoken', url, { method: 'GET' });
+      const token = json.access_token;
+      const expiresIn = json.expires_in;
+      if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number' || !(expiresIn > 0)) {
+        throw new WecomApiError('WECOM.BAD_RESPONSE', null, 'no access_token or expires_in', 'gettoken', 200);
+      }
+      return { token, expiresInSeconds: expiresIn };
+    },
+  });
 
-  async function fetchToken(): Promise<string> {
-    const url = new URL(`${apiBase}/cgi-bin/gettoken`);
-    url.searchParams.set('corpid', corpId);
-    url.searchParams.set('corpsecret', secret);
-    const json = await exchange('gettoken', url, { method: 'GET' });
-    const token = json.access_token;
-    const expiresIn = json.expires_in;
-    if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number' || !(expiresIn > 0)) {
-      throw new WecomApiError('WECOM.BAD_RESPONSE', null, 'no access_token or expires_in', 'gettoken', 200);
-    }
+  async function accessToken(): Promise<string> {
+    const token = await tokens.get();
     secretsSeen.add(token);
-    // gettoken hands out the same token while it lasts, with the seconds left: one near its end is kept for half of them.
-    const keepSeconds = expiresIn > 2 * marginSeconds ? expiresIn - marginSeconds : expiresIn / 2;
-    const keepMs = Math.max(1_000, Math.floor(keepSeconds * 1000));
-    await redis
-      .multi()
-      .del(tokenKey)
-      .hset(tokenKey, 'token', token, 'expiresAt', String(now().getTime() + keepMs))
-      .pexpire(tokenKey, keepMs)
-      .exec();
     return token;
-  }
-
-  async function accessToken(method: string): Promise<string> {
-    const owner = randomUUID();
-    const deadline = Date.now() + lockWaitMs;
-    for (;;) {
-      const cached = await cachedToken();
-      if (cached) {
-        secretsSeen.add(cached);
-        return cached;
-      }
-      if ((await redis.set(lockKey, owner, 'PX', lockTtlMs, 'NX')) === 'OK') {
-        try {
-          // Another process may have stored one between our read and our lock.
-          return (await cachedToken()) ?? (await fetchToken());
-        } finally {
-          await redis.eval(RELEASE_LOCK, 1, lockKey, owner);
-        }
-      }
-      if (Date.now() > deadline) throw new WecomApiError('WECOM.TOKEN_BUSY', null, `another process holds the token lock for over ${lockWaitMs} ms`, method);
-      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
-    }
   }
 
   /** Runs a call with the shared token; a rejected token is dropped, fetched once more, and the call retried once. */
   async function withToken<T>(method: string, call: (token: string) => Promise<T>): Promise<T> {
-    const token = await accessToken(method);
+    const token = await accessToken();
     try {
       return await call(token);
     } catch (error) {
       if (!(error instanceof WecomApiError) || error.errcode === null || !TOKEN_ERRCODES.has(error.errcode)) throw error;
-      await redis.eval(DROP_TOKEN, 1, tokenKey, token);
-      return call(await accessToken(method));
+      await tokens.drop(token);
+      return call(await accessToken());
     }
   }
 
