@@ -13,6 +13,7 @@ import { createWechatyChannel } from './channels/wechaty/wechaty.channel';
 import { createWecomChannel } from './channels/wecom/wecom.channel';
 import { createWechatOfficial } from './channels/wechat-official/wechat-official.setup';
 import { createHttpApp } from './http/app';
+import { createMetrics } from './http/metrics';
 import { createAdminApi, QUEUE_BOARD_PATH } from './http/api/admin-api';
 import { createSessionTokens, signingSecret } from './http/api/session-tokens';
 import { deadLetterAccess } from './queues/dead-letters';
@@ -292,8 +293,11 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
           ? { deadLetters: deadLetterAccess(notificationQueues.byChannel), queueBoard: queueBoard([...notificationQueues.byChannel.values(), slaTimers.queue, reportSchedule.queue], QUEUE_BOARD_PATH) }
           : { queueBoard: queueBoard([slaTimers.queue, reportSchedule.queue], QUEUE_BOARD_PATH) }),
       });
+      const metrics = createMetrics();
+      metrics.observe(events);
       const app = createHttpApp({
         logger,
+        metrics,
         routes: [adminApi, consoleRoutes(conversations, store.attachments), ...(telegram ? [telegram.router] : []), ...(wecom ? [wecom.router] : []), ...(wechat ? [wechat.router] : [])],
         health: {
           role: env.APP_ROLE,

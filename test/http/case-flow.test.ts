@@ -78,6 +78,12 @@ describe('one complaint from intake to rating through the admin API', () => {
     const order = ['調查處理中', '請提供快遞單號', '我們已聯繫快遞公司', '包裹已送達'].map((text) => pushes.findIndex((push) => push.includes(text)));
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    console.log(pushes.join('\n---\n'));
+
+    // Prometheus sees the same story, labelled by route pattern (no case numbers in labels).
+    const metrics = (await admin.api().get('/metrics').expect(200)).text;
+    expect(metrics).toContain('complaints_cases_submitted_total{severity="general"} 1');
+    expect(metrics).toContain('complaints_status_changes_total{status="closed"} 1');
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/cases\/:id\/resolve",status="200"\} 1/);
+    expect(metrics).not.toContain(number);
   });
 });
