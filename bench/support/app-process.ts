@@ -38,10 +38,10 @@ export async function freePort(): Promise<number> {
  * TypeScript one through tsx (src/main.ts by default), a `.js` one (dist/main.js, as `npm start`)
  * with plain node.
  */
-export async function startChildServer(options: { env: Record<string, string>; script?: string; readyTimeoutMs?: number }): Promise<ChildServer> {
+export async function startChildServer(options: { env: Record<string, string>; script?: string; nodeArgs?: string[]; readyTimeoutMs?: number }): Promise<ChildServer> {
   const port = options.env.PORT ? Number(options.env.PORT) : await freePort();
   const script = options.script ?? 'src/main.ts';
-  const child = spawn(process.execPath, script.endsWith('.js') ? [script] : ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...(script.endsWith('.js') ? [script] : ['--import', 'tsx', script])], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...options.env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],

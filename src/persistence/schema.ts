@@ -108,6 +108,8 @@ export const cases = pgTable(
     index('cases_same_matter_idx').on(t.category, t.locationKey, t.createdAt),
     uniqueIndex('cases_submission_key').on(t.submissionKey),
     index('cases_next_deadline_idx').on(t.nextDeadline, t.id),
+    // One status by deadline: without it, a status whose cases have no deadline (closed) walks the whole deadline index (~0.9 s at 1M cases).
+    index('cases_status_deadline_idx').on(t.status, t.nextDeadline, t.id),
     index('cases_created_id_idx').on(t.createdAt, t.id),
   ],
 );

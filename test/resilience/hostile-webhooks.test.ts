@@ -163,14 +163,11 @@ describe('hostile webhook bodies', () => {
     expect((await fetch(`${harness.app.url}/readyz`)).status).toBe(200);
   });
 
-  // Known gap: both webhooks decode bodies leniently (U+FFFD for broken sequences), so a signed,
-  // well-formed message with invalid UTF-8 in its text is taken as a message. WeCom decodes
-  // strictly (src/channels/wecom/utf8.ts). When the channels refuse these, `it.failing` turns
-  // red: make them plain `it`.
+  // Decoded loosely, broken sequences would become U+FFFD and be stored as if the user wrote them.
   describe('invalid UTF-8 inside an otherwise valid, signed message', () => {
     const text = (bad: Buffer) => Buffer.concat([Buffer.from('投诉'), bad, Buffer.from('快递')]);
 
-    it.failing('is refused by /wechat with 400 and changes nothing', async () => {
+    it('is refused by /wechat with 400 and changes nothing', async () => {
       const before = await rowCounts(harness.databaseUrl);
       for (const [n, bad] of INVALID_UTF8.entries()) {
         const xml = Buffer.from(wechatTextXml(`oUtf8${n}`, '@TEXT@', String(9_100_000_000_000_000_000n + BigInt(n))));
@@ -182,7 +179,7 @@ describe('hostile webhook bodies', () => {
       expect(await rowCounts(harness.databaseUrl)).toEqual(before);
     });
 
-    it.failing('is refused by /telegram/webhook with 400 and changes nothing', async () => {
+    it('is refused by /telegram/webhook with 400 and changes nothing', async () => {
       const before = await rowCounts(harness.databaseUrl);
       for (const [n, bad] of INVALID_UTF8.entries()) {
         const json = Buffer.from(JSON.stringify(telegramTextUpdate(710_000_001 + n, 434_000 + n, '@TEXT@')));

@@ -11,6 +11,7 @@ import { SendError, type ChannelSender } from '../../application/notifications';
 import type { AttachmentRepository, IdentityRepository, OutboxRepository } from '../../application/ports';
 import type { InboundMessage, Reply } from '../../conversation/messages';
 import type { Logger } from '../../logger';
+import { rejectInvalidUtf8 } from '../../http/strict-utf8';
 import { toInbound, type TelegramInbound } from './inbound';
 import { toTelegram } from './render';
 
@@ -51,6 +52,16 @@ export interface TelegramChannel {
 }
 
 const DAY_SECONDS = 86_400;
+// Longer than any turn takes; a claim left by a crashed process lapses after this.
+const RUNNING_CLAIM_SECONDS = 60;
+
+/** The same update is being handled right now (a redelivery that overtook the first try). */
+export class UpdateInProgressError extends Error {
+  override readonly name = 'UpdateInProgressError';
+  constructor(readonly updateId: number) {
+    super(`update ${updateId} is being handled; Telegram will deliver it again`);
+  }
+}
 
 export function createTelegramChannel(options: TelegramChannelOptions, deps: TelegramChannelDeps): TelegramChannel {
   // webhookReply stays off: with it telegraf writes some calls into the webhook response and they never reach the API.
@@ -71,8 +82,24 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
     deps.identities.upsert({ channel: 'telegram', externalId: inbound.person.externalId, kind: 'complainant' });
 
   async function handleUpdate(update: Update): Promise<void> {
-    // Telegram redelivers an update it thinks failed; each is handled once.
-    if ((await deps.redis.set(`tg-update:${update.update_id}`, '1', 'EX', DAY_SECONDS, 'NX')) !== 'OK') return;
+    // Telegram redelivers an update until it gets a 200; each is handled once. The claim is
+    // short-lived while the update runs, so a crash mid-turn lets the redelivery through, and
+    // becomes a day-long "done" only once the turn is over.
+    const seen = `tg-update:${update.update_id}`;
+    if ((await deps.redis.set(seen, 'running', 'EX', RUNNING_CLAIM_SECONDS, 'NX')) !== 'OK') {
+      if ((await deps.redis.get(seen)) === 'running') throw new UpdateInProgressError(update.update_id);
+      return;
+    }
+    try {
+      await handleClaimedUpdate(update);
+    } catch (error) {
+      await deps.redis.del(seen);
+      throw error;
+    }
+    await deps.redis.set(seen, 'done', 'EX', DAY_SECONDS);
+  }
+
+  async function handleClaimedUpdate(update: Update): Promise<void> {
     const inbound = toInbound(update);
     if (!inbound) return;
     if (inbound.callback) await acknowledgeButton(inbound);
@@ -151,7 +178,7 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
   }
 
   const router = Router();
-  router.post(TELEGRAM_WEBHOOK_PATH, json({ limit: '1mb' }), async (req, res) => {
+  router.post(TELEGRAM_WEBHOOK_PATH, json({ limit: '1mb', verify: rejectInvalidUtf8 }), async (req, res) => {
     if (!secretMatches(req.get('x-telegram-bot-api-secret-token'), options.webhookSecret)) {
       res.status(401).json({ error: { code: 'TELEGRAM.BAD_SECRET', message: 'Missing or wrong X-Telegram-Bot-Api-Secret-Token.', details: {} } });
       return;
@@ -161,7 +188,14 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
       res.status(400).json({ error: { code: 'TELEGRAM.BAD_UPDATE', message: 'Expected a Telegram Update with an update_id.', details: {} } });
       return;
     }
-    await handleUpdate(update);
+    try {
+      await handleUpdate(update);
+    } catch (error) {
+      if (!(error instanceof UpdateInProgressError)) throw error;
+      // Not a 200: Telegram keeps the update and sends it again after the first try has finished.
+      res.status(503).set('Retry-After', '5').json({ error: { code: 'TELEGRAM.UPDATE_IN_PROGRESS', message: error.message, details: {} } });
+      return;
+    }
     res.json({ ok: true });
   });
 

@@ -1,3 +1,4 @@
+import { rejectInvalidUtf8 } from '../../http/strict-utf8';
 import { Router, text, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { createCallbackHandler, type WechatAnswer, type WechatCallbackHandler, type WechatCallbackQuery, type WechatOfficialDeps, type WechatOfficialOptions } from './callback-handler';
@@ -29,7 +30,7 @@ export function createWechatOfficialChannel(options: WechatOfficialOptions, deps
   router.post(
     WECHAT_OFFICIAL_PATH,
     // WeChat labels its XML inconsistently (text/xml, application/xml, none): take any body as text.
-    text({ type: () => true, limit: MAX_XML_BYTES }),
+    text({ type: () => true, limit: MAX_XML_BYTES, verify: rejectInvalidUtf8 }),
     async (req: Request, res: Response) => {
       send(res, await handler.handleMessage(queryOf(req), typeof req.body === 'string' ? req.body : ''));
     },

@@ -1,0 +1,1 @@
+CREATE INDEX "cases_status_deadline_idx" ON "cases" USING btree ("status","next_deadline","id");
