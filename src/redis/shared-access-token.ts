@@ -20,13 +20,15 @@ export interface SharedAccessTokenOptions {
   now: () => Date;
   /** The error to throw when another process holds the lock for too long. */
   busy: (waitedMs: number) => Error;
+  /** Whether the API refused a call because of its token (expired or replaced). */
+  refused: (error: unknown) => boolean;
+  /** Told of every token handed out, e.g. to scrub it from error messages. */
+  seen?: (token: string) => void;
 }
 
 export interface SharedAccessToken {
-  /** The cached token, or a fresh one fetched by exactly one process while the others wait for it. */
-  get(): Promise<string>;
-  /** Forgets a token the API refused, unless another process already replaced it. */
-  drop(token: string): Promise<void>;
+  /** Runs a call with the token; a refused token is dropped (unless another process already replaced it), fetched once more, and the call retried once. */
+  run<T>(call: (token: string) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -34,8 +36,7 @@ export interface SharedAccessToken {
  * so every process shares one, cached in Redis, and only the holder of a lock fetches it.
  */
 export function sharedAccessToken(options: SharedAccessTokenOptions): SharedAccessToken {
-  const { redis, key, now } = options;
-  const { lockKey } = options;
+  const { redis, key, lockKey, now } = options;
   const lockWaitMs = 2 * options.lockTtlMs;
 
   async function cached(): Promise<string | null> {
@@ -57,27 +58,41 @@ export function sharedAccessToken(options: SharedAccessTokenOptions): SharedAcce
     return token;
   }
 
-  return {
-    async get() {
-      const owner = randomUUID();
-      const deadline = Date.now() + lockWaitMs;
-      for (;;) {
-        const token = await cached();
-        if (token) return token;
-        if ((await redis.set(lockKey, owner, 'PX', options.lockTtlMs, 'NX')) === 'OK') {
-          try {
-            // Another process may have stored one between our read and our lock.
-            return (await cached()) ?? (await fetchAndStore());
-          } finally {
-            await redis.eval(RELEASE_LOCK, 1, lockKey, owner);
-          }
+  async function get(): Promise<string> {
+    const token = await current();
+    options.seen?.(token);
+    return token;
+  }
+
+  async function current(): Promise<string> {
+    const owner = randomUUID();
+    const deadline = Date.now() + lockWaitMs;
+    for (;;) {
+      const token = await cached();
+      if (token) return token;
+      if ((await redis.set(lockKey, owner, 'PX', options.lockTtlMs, 'NX')) === 'OK') {
+        try {
+          // Another process may have stored one between our read and our lock.
+          return (await cached()) ?? (await fetchAndStore());
+        } finally {
+          await redis.eval(RELEASE_LOCK, 1, lockKey, owner);
         }
-        if (Date.now() > deadline) throw options.busy(lockWaitMs);
-        await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
       }
-    },
-    async drop(token) {
-      await redis.eval(DROP_TOKEN, 1, key, token);
+      if (Date.now() > deadline) throw options.busy(lockWaitMs);
+      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+    }
+  }
+
+  return {
+    async run(call) {
+      const token = await get();
+      try {
+        return await call(token);
+      } catch (error) {
+        if (!options.refused(error)) throw error;
+        await redis.eval(DROP_TOKEN, 1, key, token);
+        return call(await get());
+      }
     },
   };
 }

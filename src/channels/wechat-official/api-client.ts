@@ -120,7 +120,6 @@ const TOKEN_ERRCODES = new Set([40001, 40014, 42001]);
 
 // Deletes a key only if it still holds what we read: another process may have stored a newer token or lock.
 
-
 export function createWechatApiClient(options: WechatApiClientOptions): WechatApiClient {
   const { redis, appId, appSecret } = options;
   const apiBase = options.apiBase.replace(/\/+$/, '');
@@ -185,6 +184,8 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
     lockTtlMs,
     now,
     busy: (waitedMs) => new WechatApiError('WECHAT.TOKEN_BUSY', null, `another process holds the token lock for over ${waitedMs} ms`, 'stable_token'),
+    refused: (error) => error instanceof WechatApiError && error.errcode !== null && TOKEN_ERRCODES.has(error.errcode),
+    seen: (token) => tokensSeen.add(token),
     async fetch() {
       // force_refresh is never sent: it is limited to 20 a day and invalidates every other process's token.
       const { json } = await postJson('stable_token', { grant_type: 'client_credential', appid: appId, secret: appSecret }, null);
@@ -197,25 +198,7 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
     },
   });
 
-  async function accessToken(): Promise<string> {
-    const token = await tokens.get();
-    tokensSeen.add(token);
-    return token;
-  }
-
-  /** Runs a call with the shared token; a rejected token is dropped, fetched once more, and the call retried once. */
-  async function withToken<T>(method: string, call: (token: string) => Promise<T>): Promise<T> {
-    const token = await accessToken();
-    try {
-      return await call(token);
-    } catch (error) {
-      if (!(error instanceof WechatApiError) || error.errcode === null || !TOKEN_ERRCODES.has(error.errcode)) throw error;
-      await tokens.drop(token);
-      return call(await accessToken());
-    }
-  }
-
-  const post = (method: string, body: unknown) => withToken(method, (token) => postJson(method, body, token));
+  const post = (method: string, body: unknown) => tokens.run((token) => postJson(method, body, token));
 
   return {
     async sendText(openid, content) {
@@ -246,7 +229,7 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
 
     async downloadMedia(mediaId) {
       const method = 'media/get';
-      return withToken(method, async (token) => {
+      return tokens.run(async (token) => {
         const url = new URL(`${apiBase}/cgi-bin/${method}`);
         url.searchParams.set('access_token', token);
         url.searchParams.set('media_id', mediaId);

@@ -130,7 +130,6 @@ const MAX_DUPLICATE_CHECK_SECONDS = 4 * 3600;
 
 // Deletes a key only if it still holds what we read: another process may have stored a newer token or lock.
 
-
 export function createWecomApiClient(options: WecomApiClientOptions): WecomApiClient {
   const { redis, corpId, secret } = options;
   const apiBase = options.apiBase.replace(/\/+$/, '');
@@ -192,6 +191,8 @@ export function createWecomApiClient(options: WecomApiClientOptions): WecomApiCl
     lockTtlMs,
     now,
     busy: (waitedMs) => new WecomApiError('WECOM.TOKEN_BUSY', null, `another process holds the token lock for over ${waitedMs} ms`, 'gettoken'),
+    refused: (error) => error instanceof WecomApiError && error.errcode !== null && TOKEN_ERRCODES.has(error.errcode),
+    seen: (token) => secretsSeen.add(token),
     async fetch() {
       const url = new URL(`${apiBase}/cgi-bin/gettoken`);
       url.searchParams.set('corpid', corpId);
@@ -206,24 +207,6 @@ export function createWecomApiClient(options: WecomApiClientOptions): WecomApiCl
     },
   });
 
-  async function accessToken(): Promise<string> {
-    const token = await tokens.get();
-    secretsSeen.add(token);
-    return token;
-  }
-
-  /** Runs a call with the shared token; a rejected token is dropped, fetched once more, and the call retried once. */
-  async function withToken<T>(method: string, call: (token: string) => Promise<T>): Promise<T> {
-    const token = await accessToken();
-    try {
-      return await call(token);
-    } catch (error) {
-      if (!(error instanceof WecomApiError) || error.errcode === null || !TOKEN_ERRCODES.has(error.errcode)) throw error;
-      await tokens.drop(token);
-      return call(await accessToken());
-    }
-  }
-
   async function robot(webhookKey: string, body: Record<string, unknown>): Promise<void> {
     secretsSeen.add(webhookKey);
     await postJson('webhook/send', { key: webhookKey }, body);
@@ -232,7 +215,7 @@ export function createWecomApiClient(options: WecomApiClientOptions): WecomApiCl
   return {
     async sendAppMessage(toUser, message) {
       const method = 'message/send';
-      const json = await withToken(method, (token) =>
+      const json = await tokens.run((token) =>
         postJson(
           method,
           { access_token: token },
