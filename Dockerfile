@@ -19,4 +19,4 @@ COPY locales ./locales
 VOLUME /data
 EXPOSE 3000
 USER node
-CMD ["node", "dist/main.js"]
+CMD ["node", "--max-old-space-size=256", "dist/main.js"]

@@ -1,8 +1,4 @@
-import type * as OpenCCModule from 'opencc-js' with { 'resolution-mode': 'import' };
-
-// opencc-js is an ES module with a CommonJS build; only its types need the ESM resolution.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const OpenCC = require('opencc-js') as typeof OpenCCModule;
+import { converter, type Convert } from './opencc';
 
 export type DetectedScript = 'zh-Hans' | 'zh-Hant' | 'en' | 'unknown';
 
@@ -26,8 +22,6 @@ export interface ScriptAnalyzer {
   evidence(text: string): ScriptEvidence[];
 }
 
-type Convert = (text: string) => string;
-
 /** A conversion direction and its inverse, used to look at a character in context. */
 interface Direction {
   name: string;
@@ -41,7 +35,7 @@ const WEAK_WEIGHT = 0.25;
 const NEUTRAL_WORDS = new Set(['ok', 'okay', 'okk', 'kk']);
 
 /**
- * Builds the OpenCC converters once (≈ 0.5 s and tens of MB) and returns a detector.
+ * Returns a detector on the shared OpenCC converters (src/i18n/opencc.ts: built once per process).
  *
  * Method, per Chinese character of the text:
  *  - simplified evidence: a simplified→traditional converter (cn→t, cn→tw, cn→hk) rewrites the
@@ -57,7 +51,6 @@ const NEUTRAL_WORDS = new Set(['ok', 'okay', 'okk', 'kk']);
  * such as TS-202611-0001, not "OK") make it 'en'. Chinese with some English decides by the Chinese.
  */
 export function createScriptAnalyzer(): ScriptAnalyzer {
-  const converter = (from: string, to: string): Convert => OpenCC.Converter({ from, to });
   const toSimplified = { t: converter('t', 'cn'), tw: converter('tw', 'cn'), hk: converter('hk', 'cn') };
   const simplifiedDirections: Direction[] = [
     { name: 't', forward: converter('cn', 't'), back: toSimplified.t },
