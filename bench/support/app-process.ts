@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { createNotificationQueues } from '../../src/queues/notification-queues';
 
 /** The repository root: the app reads ./config from it. */
 export const ROOT = resolve(__dirname, '../..');
@@ -15,6 +17,8 @@ export interface ChildServer {
   rssBytes(): number;
   /** What it printed on stderr so far (start-up failures, crashes). */
   stderr(): string;
+  /** The last 20 kB it printed on stdout (its pino log), with `captureStdout`; '' without. */
+  stdout(): string;
   /** Resolves with the exit code (or null after a signal). */
   exited: Promise<number | null>;
   /** SIGTERM, then waits for the exit (SIGKILL after 15 s). */
@@ -34,21 +38,34 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Runs an entry point as its own Node process and waits until GET /readyz answers 200: a
- * TypeScript one through tsx (src/main.ts by default), a `.js` one (dist/main.js, as `npm start`)
- * with plain node.
+ * Runs an entry point as its own Node process and waits until GET /readyz answers 200 (or until
+ * `ready` says so): a TypeScript one through tsx (src/main.ts by default), a `.js` one
+ * (dist/main.js, as `npm start`) with plain node.
  */
-export async function startChildServer(options: { env: Record<string, string>; script?: string; nodeArgs?: string[]; readyTimeoutMs?: number }): Promise<ChildServer> {
+export async function startChildServer(options: {
+  env: Record<string, string>;
+  script?: string;
+  nodeArgs?: string[];
+  readyTimeoutMs?: number;
+  /** For a process that serves no HTTP (APP_ROLE=worker): a sign of readiness to poll instead of /readyz. */
+  ready?: () => Promise<boolean>;
+  /** Keep the tail of stdout (the log) for `stdout()`; off by default, stdout is discarded. */
+  captureStdout?: boolean;
+}): Promise<ChildServer> {
   const port = options.env.PORT ? Number(options.env.PORT) : await freePort();
   const script = options.script ?? 'src/main.ts';
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...(script.endsWith('.js') ? [script] : ['--import', 'tsx', script])], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...options.env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', options.captureStdout ? 'pipe' : 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-20_000);
+  });
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout = (stdout + chunk.toString('utf8')).slice(-20_000);
   });
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   let gone = false;
@@ -57,10 +74,7 @@ export async function startChildServer(options: { env: Record<string, string>; s
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {
     if (gone) throw new Error(`${script} exited before it was ready:\n${stderr}`);
-    const ready = await fetch(`${url}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    );
+    const ready = await (options.ready ? options.ready() : fetch(`${url}/readyz`).then((response) => response.ok)).catch(() => false);
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -75,6 +89,7 @@ export async function startChildServer(options: { env: Record<string, string>; s
     child,
     exited,
     stderr: () => stderr,
+    stdout: () => stdout,
     rssBytes() {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
@@ -87,5 +102,23 @@ export async function startChildServer(options: { env: Record<string, string>; s
       await exited;
       clearTimeout(force);
     },
+  };
+}
+
+/**
+ * `ready` for an APP_ROLE=worker process, which serves no HTTP: every channel's notification
+ * worker has registered with BullMQ on that Redis.
+ */
+export function notificationWorkersRegistered(redisUrl: string, channels: readonly string[]): () => Promise<boolean> {
+  return async () => {
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const queues = createNotificationQueues(redis, channels);
+    try {
+      const counts = await Promise.all([...queues.byChannel.values()].map((queue) => queue.getWorkersCount()));
+      return counts.every((count) => count > 0);
+    } finally {
+      await queues.close();
+      await redis.quit();
+    }
   };
 }

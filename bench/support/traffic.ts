@@ -19,10 +19,16 @@ export interface WebhookRequest {
  * Request n goes to user n mod users, who is at step ⌊n / users⌋ of the intake: with more users
  * than connections, no user has two messages in flight and each sees its messages in order.
  */
-export function intakeTraffic(options: { users: number; firstUserId: number; lines?: readonly string[] }) {
+export function intakeTraffic(options: {
+  users: number;
+  firstUserId: number;
+  lines?: readonly string[];
+  /** Random by default; generators that run side by side need ranges apart. */
+  firstUpdateId?: number;
+}) {
   const lines = options.lines ?? INTAKE_LINES;
   let sent = 0;
-  let updateId = 1 + Math.floor(Math.random() * 1e9);
+  let updateId = options.firstUpdateId ?? 1 + Math.floor(Math.random() * 1e9);
   let msgId = BigInt(Date.now()) * 1000n;
   const next = () => {
     const n = sent++;

@@ -44,6 +44,10 @@ async function openPostgres(url: string, poolSize: number, migrationsFolder: str
   const pool = new Pool({ connectionString: url, max: poolSize });
   // An idle client that loses its server (a PostgreSQL restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor one checked out and between two queries (a transaction awaiting Redis, say): pg emits
+  // 'error' on that client, and without a listener Node exits. Its next query fails instead, and
+  // the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzlePostgres(pool, { schema });
   try {
     await migrateExclusively(pool, migrationsFolder);
