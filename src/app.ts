@@ -53,11 +53,13 @@ export interface RunningApp {
 
 // Reminders are due hours after the last message; a minute's delay does not matter.
 const REMINDER_SWEEP_MS = 60_000;
-// Telegram allows about 30 messages a second overall and 1 a second per chat (PROTOCOLS.md): stay under both.
-// A personal WeChat account driven by wechaty is restricted when it sends fast; WeCom silently drops
-// more than about 30 messages a minute to one member.
-const NOTIFICATION_LIMITS: Record<string, NotificationLimits> = {
-  telegram: { perSecond: 25, perChatPerSecond: 1 },
+// Telegram answers 429 to more than 30 messages in any rolling second overall, or more than 1 a
+// second to one chat (PROTOCOLS.md). The worker's pacer counts over rolling windows with a 20 ms
+// margin and spaces sends evenly, so Telegram's own figures can be used: about 29/s, zero 429s in
+// bench/outbound.bench.ts. A personal WeChat account driven by wechaty is restricted when it sends
+// fast; WeCom silently drops more than about 30 messages a minute to one member.
+export const NOTIFICATION_LIMITS: Record<string, NotificationLimits> = {
+  telegram: { perSecond: 30, perChatPerSecond: 1 },
   wechaty: { perSecond: 1, perChatPerSecond: 1 },
   wecom: { perSecond: 20, perChatPerSecond: 0.4 },
   // The Official Account's limits are daily and per-minute API quotas (45009/45011) and 5 messages per user per 48 hours.

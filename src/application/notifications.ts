@@ -22,11 +22,20 @@ export class SendError extends Error {
   }
 }
 
+export interface SendOptions {
+  /**
+   * Awaited before each message goes to the channel's API. One reply can become several messages
+   * (a long text is split), and the channel's rate limits count messages, so the notification
+   * worker spaces each one rather than each job.
+   */
+  beforeEachMessage?: () => Promise<void>;
+}
+
 /** One channel's way of delivering replies to a person outside a webhook turn. */
 export interface ChannelSender {
   channel: string;
   /** Delivers in order; throws SendError. `externalId` is the person's id on that channel (chat id, openid). */
-  send(externalId: string, replies: readonly Reply[]): Promise<void>;
+  send(externalId: string, replies: readonly Reply[], options?: SendOptions): Promise<void>;
 }
 
 /** What a notification job carries: already rendered, in the recipient's script at the time of sending. */

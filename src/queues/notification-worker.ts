@@ -3,19 +3,22 @@ import type { Redis } from 'ioredis';
 import { SendError, type ChannelSender, type NotificationJob } from '../application/notifications';
 import { notificationQueueName, type DeliveryResult, type NotificationQueue } from './notification-queues';
 import type { QueueLog } from './queue-log';
+import { createSendPacer } from './send-pacer';
 
 export interface NotificationLimits {
-  /** Messages a second over the whole channel (Telegram: 25, under its ~30). */
+  /**
+   * Messages a second over the whole channel, counted over any rolling second (Telegram: 30, its
+   * documented limit). Sent evenly spaced by a schedule in Redis that all worker processes share.
+   */
   perSecond: number;
   /** Messages a second to one chat (Telegram: 1). */
   perChatPerSecond: number;
   /**
-   * Jobs per limiter window (the window is burst/perSecond seconds). BullMQ counts fixed windows,
-   * so a one-second span straddling windows can see about perSecond + burst messages; a small
-   * burst keeps that peak near perSecond (25/s with burst 1: 40 ms windows, at most 26 in any
-   * second). Default: perSecond / 25, at least 1.
+   * Added to each rolling window (overall and per chat) for what the schedule cannot see: HTTP
+   * jitter between our send and the server's receipt, and a late timer before a slot is confirmed.
+   * Default 20 ms, measured with bench/outbound.bench.ts: 10 ms still drew 429s, 20 ms none at about 29/s.
    */
-  burst?: number;
+  marginMs?: number;
 }
 
 export interface NotificationWorkerOptions {
@@ -36,6 +39,12 @@ export interface NotificationWorkerOptions {
    * the bot's, and hammering it makes it longer). `chat`: only that chat waits.
    */
   rateLimitScope?: 'channel' | 'chat';
+  /**
+   * A job whose chat is free sooner than this waits for it in the process; a longer wait (or a chat
+   * another job is sending to) sends it back to the delayed set, so it does not hold a concurrency
+   * slot. Default 1500 ms: a chat messaged within the last second is waited for.
+   */
+  waitInProcessUpToMs?: number;
   /** Start processing at once (default true). */
   autorun?: boolean;
 }
@@ -47,31 +56,59 @@ export interface NotificationWorker {
   close(): Promise<void>;
 }
 
+const DEFAULT_MARGIN_MS = 20;
+// A job's hold on its chat between two of its messages; only a crashed process leaves it to expire.
+const CHAT_LEASE_MS = 10_000;
+
+/** A booked send time: `at` on this process' clock. */
+type Booking = { slot: string; at: number };
+const sleep = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
+
 /**
- * Delivers one channel's notification jobs: overall rate by BullMQ's limiter, per-chat spacing
- * by a Redis key per chat, 429s delayed without counting as attempts, unreachable people
- * reported, transient failures retried with backoff, permanent ones dead-lettered at once.
+ * Delivers one channel's notification jobs: every API message paced by a schedule in Redis shared
+ * by all worker processes (send-pacer.ts: overall and per-chat rolling windows), 429s delayed
+ * without counting as attempts, unreachable people reported, transient failures retried with
+ * backoff, permanent ones dead-lettered at once.
  */
 export function createNotificationWorker(options: NotificationWorkerOptions): NotificationWorker {
   const { connection, sender, limits, log } = options;
   const channel = sender.channel;
   const prefix = options.prefix ?? 'complaints';
   const name = notificationQueueName(channel);
+  const scope = options.rateLimitScope ?? 'channel';
+  const waitInProcessUpToMs = options.waitInProcessUpToMs ?? 1500;
   if (!(limits.perSecond > 0) || !(limits.perChatPerSecond > 0)) throw new Error('notification limits must be positive');
-  const burst = Math.max(1, Math.floor(limits.burst ?? Math.round(limits.perSecond / 25)));
-  const perChatMs = Math.ceil(1000 / limits.perChatPerSecond);
-  const chatKey = (externalId: string) => `${prefix}:${name}:per-chat:${externalId}`;
+  const marginMs = limits.marginMs ?? DEFAULT_MARGIN_MS;
+  // perSecond 30 → 30 in any 1020 ms, one every 34 ms; a fractional rate (0.5/s) → 1 in 2020 ms.
+  const max = Math.max(1, Math.floor(limits.perSecond));
+  const pacer = createSendPacer(connection, {
+    keyPrefix: `${prefix}:${name}:pace`,
+    max,
+    windowMs: (max * 1000) / limits.perSecond + marginMs,
+    chatGapMs: 1000 / limits.perChatPerSecond + marginMs,
+    // Half a window: a late send still moves the slots booked after the first half of the window.
+    aheadMs: ((max * 1000) / limits.perSecond + marginMs) / 2,
+    leaseMs: CHAT_LEASE_MS,
+  });
   // Only to pause the whole queue on a 429 (Queue.rateLimit; Worker.rateLimit is deprecated).
   const control = new Queue(name, { connection, prefix });
   control.on('error', (error) => log.error({ err: error, channel }, 'notification queue error'));
 
-  /** Takes the chat's slot, or says how long until it is free (Redis' clock: same for all workers). */
-  async function takeChatSlot(externalId: string): Promise<number> {
-    const key = chatKey(externalId);
-    if ((await connection.set(key, '1', 'PX', perChatMs, 'NX')) === 'OK') return 0;
-    const ttl = await connection.pttl(key);
-    // -2: expired in between; -1 cannot happen (always set with PX) but must not hold a chat forever.
-    return ttl > 0 ? ttl : ttl === -1 ? perChatMs : 1;
+  /**
+   * Books the slot of a job's next message, waiting in the process as long as it takes. For the
+   * first message (nothing sent yet) pass `mayDefer`: a chat that another job is sending to, or that
+   * is free only after waitInProcessUpToMs, then answers how long to defer the job instead.
+   */
+  async function book(externalId: string, holder: string, mayDefer: true): Promise<Booking | { deferMs: number }>;
+  async function book(externalId: string, holder: string, mayDefer: false): Promise<Booking>;
+  async function book(externalId: string, holder: string, mayDefer: boolean): Promise<Booking | { deferMs: number }> {
+    for (;;) {
+      const answer = await pacer.reserve(externalId, holder);
+      if (answer.kind === 'reserved') return { slot: answer.slot, at: Date.now() + answer.waitMs };
+      const chatHeld = answer.kind === 'chatBusy' || (answer.kind === 'chatNotYet' && answer.waitMs > waitInProcessUpToMs);
+      if (mayDefer && chatHeld) return { deferMs: answer.waitMs };
+      await sleep(answer.waitMs);
+    }
   }
 
   async function later(job: Job<NotificationJob>, token: string | undefined, waitMs: number): Promise<never> {
@@ -82,21 +119,32 @@ export function createNotificationWorker(options: NotificationWorkerOptions): No
 
   async function deliver(job: Job<NotificationJob, DeliveryResult, string>, token?: string): Promise<DeliveryResult> {
     const data = job.data;
-    const wait = await takeChatSlot(data.externalId);
-    if (wait > 0) return later(job, token, wait);
+    const holder = job.id ?? `job-${data.outboxId}`;
     try {
-      await sender.send(data.externalId, data.replies);
+      // The first slot is booked before the sender runs, so that a held chat defers the job before
+      // anything is sent; the following messages of a long reply book theirs as they come.
+      const first = await book(data.externalId, holder, true);
+      if ('deferMs' in first) return await later(job, token, first.deferMs);
+      let booked: Booking | undefined = first;
+      const beforeEachMessage = async () => {
+        const slot = booked ?? (await book(data.externalId, holder, false));
+        booked = undefined;
+        await sleep(slot.at - Date.now());
+        await pacer.confirm(data.externalId, slot.slot);
+      };
+      await sender.send(data.externalId, data.replies, { beforeEachMessage });
       return { outcome: 'sent' };
     } catch (error) {
-      if (!(error instanceof SendError)) throw error; // unexpected: treated as transient
+      if (!(error instanceof SendError)) throw error; // DelayedError, or unexpected: treated as transient
       const failure = error.failure;
       switch (failure.kind) {
         case 'rateLimited': {
           const retryAfterMs = Math.max(1, Math.ceil(failure.retryAfterMs));
-          log.warn({ channel, jobId: job.id, retryAfterMs, scope: options.rateLimitScope ?? 'channel' }, 'rate limited by the channel; delaying');
-          // The chat waits in any case, so its other messages do not walk into the same 429.
-          await connection.set(chatKey(data.externalId), '1', 'PX', retryAfterMs);
-          if ((options.rateLimitScope ?? 'channel') === 'channel') {
+          log.warn({ channel, jobId: job.id, retryAfterMs, scope }, 'rate limited by the channel; delaying');
+          // The chat waits in any case, so its other messages do not walk into the same 429; with
+          // scope 'channel' the schedule also books nothing before the pause is over.
+          await pacer.hold(data.externalId, retryAfterMs, scope);
+          if (scope === 'channel') {
             // Every worker on this queue stops fetching until the limiter key expires; the job goes
             // back to the head of the wait list, and RateLimitError does not count as an attempt.
             await control.rateLimit(retryAfterMs);
@@ -113,6 +161,8 @@ export function createNotificationWorker(options: NotificationWorkerOptions): No
         case 'permanent':
           throw new UnrecoverableError(error.message);
       }
+    } finally {
+      await pacer.release(data.externalId, holder);
     }
   }
 
@@ -120,7 +170,9 @@ export function createNotificationWorker(options: NotificationWorkerOptions): No
     connection,
     prefix,
     concurrency: options.concurrency ?? 10,
-    limiter: { max: burst, duration: Math.ceil((burst * 1000) / limits.perSecond) },
+    // The pacer sets the rate. BullMQ's limiter stays as a loose bound (twice the rate, on fetching
+    // jobs) because a worker without one ignores Queue.rateLimit, which the 429 pause relies on.
+    limiter: { max: 2 * max, duration: Math.ceil((max * 1000) / limits.perSecond) },
     autorun: options.autorun ?? true,
   });
   worker.on('failed', (job, error) => {

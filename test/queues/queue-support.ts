@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { SendError, type ChannelSender, type SendFailure } from '../../src/application/notifications';
+import pino from 'pino';
+import { SendError, type ChannelSender, type SendFailure, type SendOptions } from '../../src/application/notifications';
+import { createTelegramChannel, type TelegramChannelDeps } from '../../src/channels/telegram/telegram.channel';
 import type { Reply } from '../../src/conversation/messages';
 import type { QueueLog } from '../../src/queues/queue-log';
+import type { FakeTelegram } from '../support/fake-telegram';
 
 /**
  * The machine's Redis for BullMQ: BullMQ refuses an ioredis keyPrefix and wants
@@ -60,7 +65,9 @@ export class RecordingSender implements ChannelSender {
     return this.sent.filter((call) => call.externalId === externalId);
   }
 
-  async send(externalId: string, replies: readonly Reply[]): Promise<void> {
+  /** One record per call, its text the replies joined; each reply is paced like a message of its own. */
+  async send(externalId: string, replies: readonly Reply[], options?: SendOptions): Promise<void> {
+    for (const _ of replies) await options?.beforeEachMessage?.();
     const text = replies.map((reply) => (reply.kind === 'caseCard' ? reply.card.title : reply.text)).join('\n');
     const failure = this.planned.get(externalId)?.shift() ?? this.always.get(externalId);
     this.calls.push({ externalId, text, at: Date.now(), outcome: failure?.kind ?? 'sent' });
@@ -97,3 +104,10 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /** Fast enough for tests; per-chat spacing off unless a test is about it. */
 export const FAST = { perSecond: 1000, perChatPerSecond: 1000 } as const;
+
+/** The app's Telegram sender (telegram.channel.ts) talking to the fake; its webhook side is not used. */
+export function telegramSender(fake: FakeTelegram): ChannelSender {
+  const deps = { logger: pino({ level: 'silent' }) } as unknown as TelegramChannelDeps;
+  const options = { token: fake.token, apiRoot: fake.url, mode: 'webhook', attachmentsDir: join(tmpdir(), 'telegram-sender-unused') } as const;
+  return createTelegramChannel(options, deps).sender;
+}

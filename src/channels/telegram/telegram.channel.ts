@@ -70,9 +70,10 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
   const maxPhotoBytes = options.maxPhotoBytes ?? 20 * 1024 * 1024;
   const log = deps.logger.child({ channel: 'telegram' });
 
-  async function sendAll(chatId: number | string, replies: readonly Reply[]): Promise<void> {
+  async function sendAll(chatId: number | string, replies: readonly Reply[], beforeEachMessage?: () => Promise<void>): Promise<void> {
     for (const reply of replies) {
       for (const message of toTelegram(reply)) {
+        await beforeEachMessage?.();
         await api.sendMessage(chatId, message.text, message.reply_markup ? { reply_markup: message.reply_markup } : {});
       }
     }
@@ -204,9 +205,9 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
     handleUpdate,
     sender: {
       channel: 'telegram',
-      async send(externalId, replies) {
+      async send(externalId, replies, sendOptions) {
         try {
-          await sendAll(externalId, replies);
+          await sendAll(externalId, replies, sendOptions?.beforeEachMessage);
         } catch (error) {
           throw toSendError(error);
         }

@@ -107,13 +107,13 @@ export function createWechatOfficial(options: WechatOfficialSetupOptions, deps: 
 
   const sender: ChannelSender = {
     channel: WECHAT_CHANNEL,
-    async send(openid, replies) {
+    async send(openid, replies, sendOptions) {
       const identity = await findIdentity(openid);
       if (identity?.kind === 'staff') await rememberMenu(openid, replies);
       const templates = options.statusTemplateId ? statusTemplate(options.statusTemplateId, localeOf(identity)) : undefined;
       // Built per send: the template speaks the recipient's script.
       const wechat = createWechatSender({ client, window, renderText: toWechatText, log, ...(templates ? { templates } : {}) });
-      await wechat.send(openid, replies);
+      await wechat.send(openid, replies, sendOptions);
     },
   };
 

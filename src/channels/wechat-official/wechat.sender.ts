@@ -1,4 +1,4 @@
-import { SendError, type ChannelSender, type SendFailure } from '../../application/notifications';
+import { SendError, type ChannelSender, type SendFailure, type SendOptions } from '../../application/notifications';
 import type { Reply } from '../../conversation/messages';
 import { WechatApiError, type WechatApiClient, type WechatTemplateMessage } from './api-client';
 import type { ServiceWindow } from './service-window';
@@ -63,7 +63,7 @@ export function createWechatSender(options: WechatSenderOptions): ChannelSender 
   const { client, window, log } = options;
   const now = options.now ?? (() => new Date());
 
-  async function sendTemplate(openid: string, pending: readonly Reply[], reason: string): Promise<void> {
+  async function sendTemplate(openid: string, pending: readonly Reply[], reason: string, sendOptions: SendOptions | undefined): Promise<void> {
     if (!options.templates) {
       throw new WechatSendError(
         'WECHAT.WINDOW_CLOSED',
@@ -76,6 +76,7 @@ export function createWechatSender(options: WechatSenderOptions): ChannelSender 
       throw new WechatSendError('WECHAT.WINDOW_CLOSED', { kind: 'permanent' }, `${reason}, and no template message maps these replies.`);
     }
     log.info({ templateId: template.templateId, replies: pending.length, reason }, 'WeChat window closed; sending a template message');
+    await sendOptions?.beforeEachMessage?.();
     try {
       await client.sendTemplate(openid, template);
     } catch (error) {
@@ -92,22 +93,23 @@ export function createWechatSender(options: WechatSenderOptions): ChannelSender 
 
   return {
     channel: 'wechat',
-    async send(openid, replies) {
+    async send(openid, replies, sendOptions) {
       for (const [index, reply] of replies.entries()) {
         const text = options.renderText(reply);
         // WeChat refuses empty content (44004), and it would cost a message of the quota.
         if (text.trim() === '') continue;
         const pending = replies.slice(index);
         if (!(await window.tryConsume(openid, now()))) {
-          return sendTemplate(openid, pending, 'outside the 48-hour customer-service window or its 5 messages are used');
+          return sendTemplate(openid, pending, 'outside the 48-hour customer-service window or its 5 messages are used', sendOptions);
         }
+        await sendOptions?.beforeEachMessage?.();
         try {
           await client.sendText(openid, text);
         } catch (error) {
           if (!(error instanceof WechatApiError) || error.errcode === null || !WINDOW_ERRCODES.has(error.errcode)) throw report(error);
           // Our count was wrong (a send from elsewhere, the user unfollowed): trust WeChat until the user writes again.
           await window.markClosed(openid);
-          return sendTemplate(openid, pending, `WeChat answered ${error.errcode} to a customer-service message`);
+          return sendTemplate(openid, pending, `WeChat answered ${error.errcode} to a customer-service message`, sendOptions);
         }
       }
     },

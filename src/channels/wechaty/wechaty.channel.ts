@@ -270,11 +270,14 @@ export function createWechatyChannel(options: WechatyChannelOptions, deps: Wecha
     return bot;
   }
 
-  async function sayAll(target: Sayer, replies: readonly Reply[]): Promise<void> {
-    try {
-      for (const text of toWechatyTexts(replies)) await target.say(text);
-    } catch (error) {
-      throw new SendError({ kind: 'transient' }, `WECHATY.SAY_FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  async function sayAll(target: Sayer, replies: readonly Reply[], beforeEachMessage?: () => Promise<void>): Promise<void> {
+    for (const text of toWechatyTexts(replies)) {
+      await beforeEachMessage?.();
+      try {
+        await target.say(text);
+      } catch (error) {
+        throw new SendError({ kind: 'transient' }, `WECHATY.SAY_FAILED: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
   }
 
@@ -321,7 +324,7 @@ export function createWechatyChannel(options: WechatyChannelOptions, deps: Wecha
   return {
     sender: {
       channel: WECHATY_CHANNEL,
-      async send(externalId, replies) {
+      async send(externalId, replies, sendOptions) {
         if (toWechatyTexts(replies).length === 0) return;
         const current = loggedIn('send a notification');
         const roomId = roomIdOf(externalId);
@@ -337,7 +340,7 @@ export function createWechatyChannel(options: WechatyChannelOptions, deps: Wecha
         // Assignment cards carry numbered actions: remember them so that "1" can be answered.
         const choices = numberedChoices(replies);
         if (choices) await menus.remember(externalId, choices);
-        await sayAll(target, replies);
+        await sayAll(target, replies, sendOptions?.beforeEachMessage);
       },
     },
     roomSender,

@@ -48,8 +48,9 @@ export function createWecomSender(options: WecomSenderOptions): ChannelSender {
   const { client, log } = options;
   return {
     channel: WECOM_CHANNEL,
-    async send(userid, replies) {
+    async send(userid, replies, sendOptions) {
       for (const message of options.render(replies)) {
+        await sendOptions?.beforeEachMessage?.();
         try {
           await client.sendAppMessage(userid, message);
         } catch (error) {

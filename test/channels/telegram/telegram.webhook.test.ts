@@ -122,6 +122,8 @@ describe('the Telegram channel', () => {
         .sent(wang.id)
         .flatMap((call) => (call.params.reply_markup as { inline_keyboard?: Array<Array<{ text: string; callback_data: string }>> } | undefined)?.inline_keyboard?.flat() ?? []);
     const press = (label: string) => post(telegram.updates.callback(wang, buttons().find((b) => b.text === label)!.callback_data));
+    // The actions follow the card as a second message, a second later (Telegram's 1 message/s per chat).
+    await until(() => buttons().length > 0);
     expect(buttons().map((b) => b.text)).toEqual(['接单', '需补充信息', '办结', '转派']);
     const card = telegram.sent(wang.id).find((call) => String(call.params.text).includes(`新案件 ${number}`));
     expect(String(card?.params.text)).toContain('投诉人：保密');
