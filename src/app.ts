@@ -128,7 +128,7 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
     const cases: CaseServiceDeps = { store, policy: config.policy, calendar: config.calendar, simplify: language.analysis.simplify, events };
     const conversations = conversationDeps({
       cases,
-      redis: redis.client,
+      redis: redis.pipelined,
       language,
       policy: config.policy,
       onError: (error, context) => logger.error({ err: error, ...context }, 'conversation effect failed'),
@@ -188,7 +188,7 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
             ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
             attachmentsDir: join(dataDir, 'attachments', 'telegram'),
           },
-          { conversations, staffDesk, attachments: store.attachments, identities: store.identities, outbox: store.outbox, redis: redis.client, logger },
+          { conversations, staffDesk, attachments: store.attachments, identities: store.identities, outbox: store.outbox, redis: redis.pipelined, logger },
         )
       : undefined;
 
@@ -216,7 +216,7 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
             name: join(dataDir, 'wechaty', 'session'),
             attachmentsDir: join(dataDir, 'attachments', 'wechaty'),
           },
-          { conversations, staffDesk, identities: store.identities, attachments: store.attachments, outbox: store.outbox, redis: redis.client, logger },
+          { conversations, staffDesk, identities: store.identities, attachments: store.attachments, outbox: store.outbox, redis: redis.pipelined, logger },
         )
       : undefined;
 
@@ -232,7 +232,7 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
             attachmentsDir: join(dataDir, 'attachments', 'wechat'),
             ...(wechatTemplateId ? { statusTemplateId: wechatTemplateId } : {}),
           },
-          { conversations, staffDesk, attachments: store.attachments, identities: store.identities, outbox: store.outbox, redis: redis.client, logger },
+          { conversations, staffDesk, attachments: store.attachments, identities: store.identities, outbox: store.outbox, redis: redis.pipelined, logger },
         )
       : undefined;
     if (wechat) closers.push(wechat.drain);
@@ -300,7 +300,8 @@ export async function startApp(config: AppConfig, logger: Logger, options: Start
       const app = createHttpApp({
         logger,
         metrics,
-        routes: [adminApi, consoleRoutes(conversations, store.attachments), ...(telegram ? [telegram.router] : []), ...(wecom ? [wecom.router] : []), ...(wechat ? [wechat.router] : [])],
+        // Webhooks first: the busiest paths match before the admin API's routes are tried.
+        routes: [...(telegram ? [telegram.router] : []), ...(wechat ? [wechat.router] : []), ...(wecom ? [wecom.router] : []), adminApi, consoleRoutes(conversations, store.attachments)],
         health: {
           role: env.APP_ROLE,
           channels: config.channels,

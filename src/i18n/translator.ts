@@ -111,7 +111,16 @@ export async function createTranslator(options: TranslatorOptions = {}): Promise
 
   const has = (locale: Locale, key: string): boolean => table(locale).has(key);
 
+  // A text without parameters always renders the same: most prompts and button labels are such.
+  const plain = new Map<string, string>();
+
   const t = (locale: Locale, key: string, params: TranslationParams = {}): string => {
+    const noParams = Object.keys(params).length === 0;
+    const plainKey = `${locale}\u0000${key}`;
+    if (noParams) {
+      const rendered = plain.get(plainKey);
+      if (rendered !== undefined) return rendered;
+    }
     const text = table(locale).get(key);
     if (text === undefined) {
       if (options.strict) throw new MissingTranslationError(locale, key, 'no such key in this locale');
@@ -123,7 +132,9 @@ export async function createTranslator(options: TranslatorOptions = {}): Promise
     // Values go in `replace`, so a param called `lng` or `ns` is text like any other; `count`
     // also goes on top so i18next can pick a plural form where a locale defines one.
     const count = params.count;
-    return fixedT(locale)(key, { replace: params, ...(typeof count === 'number' ? { count } : {}) }) as string;
+    const rendered = fixedT(locale)(key, { replace: params, ...(typeof count === 'number' ? { count } : {}) }) as string;
+    if (noParams && text !== undefined) plain.set(plainKey, rendered);
+    return rendered;
   };
 
   return { t, has, keys: (locale) => [...table(locale).keys()], locales: LOCALES };

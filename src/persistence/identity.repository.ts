@@ -6,6 +6,12 @@ import { channelIdentities } from './schema';
 type IdentityRow = typeof channelIdentities.$inferSelect;
 
 export function identityRepository(db: Database): IdentityRepository {
+  // Every inbound message looks its sender up: built once and prepared on the server, not per call.
+  const findByChannel = db
+    .select()
+    .from(channelIdentities)
+    .where(and(eq(channelIdentities.channel, sql.placeholder('channel')), eq(channelIdentities.externalId, sql.placeholder('externalId'))))
+    .prepare('identity_find_by_channel');
   return {
     async upsert(identity) {
       const [row] = await db
@@ -37,10 +43,7 @@ export function identityRepository(db: Database): IdentityRepository {
       return toIdentity(row);
     },
     async find(channel, externalId) {
-      const [row] = await db
-        .select()
-        .from(channelIdentities)
-        .where(and(eq(channelIdentities.channel, channel), eq(channelIdentities.externalId, externalId)));
+      const [row] = await findByChannel.execute({ channel, externalId });
       return row ? toIdentity(row) : null;
     },
     async get(id) {
