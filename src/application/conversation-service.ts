@@ -18,11 +18,25 @@ export interface ConversationStore {
    * Runs `work` on the person's conversation while no other message of theirs is handled, and
    * saves what it returns (null deletes). A double-tapped button cannot run two steps at once.
    */
-  withConversation<T>(key: string, work: (state: ConversationState | null) => Promise<{ state: ConversationState | null; value: T }>): Promise<T>;
+  withConversation<T>(
+    key: string,
+    work: (state: ConversationState | null) => Promise<{ state: ConversationState | null; value: T }>,
+    options?: TurnOptions,
+  ): Promise<T>;
   /** Keys of conversations whose unfinished intake is due a reminder at `now`. */
   dueReminders(now: Date, limit: number): Promise<string[]>;
   /** Forgets a due reminder once handled (sent, or no longer needed). */
   reminderHandled(key: string): Promise<void>;
+}
+
+export interface TurnOptions {
+  /**
+   * The channel's id of the message (e.g. Telegram's update_id). A turn with an id runs once: what
+   * it returns is saved with the state it leaves, and a redelivery of the same message gets that
+   * back without stepping the dialog again. So a crash after the dialog moved on and before the
+   * reply left costs a repeated reply, not the message applied twice.
+   */
+  turn?: string;
 }
 
 /** Script detection and simplification, done at the edge with OpenCC. */
@@ -63,7 +77,7 @@ function personOf(key: string): Person {
 }
 
 /** One message from a person: the engine's step, its effects run, the replies in their script. */
-export function handleMessage(deps: ConversationDeps, person: Person, message: InboundMessage, now: Date): Promise<Reply[]> {
+export function handleMessage(deps: ConversationDeps, person: Person, message: InboundMessage, now: Date, options: TurnOptions = {}): Promise<Reply[]> {
   const text = message.kind === 'text' ? message.text : message.kind === 'image' ? (message.caption ?? '') : message.kind === 'location' ? (message.label ?? '') : '';
   const input: EngineInput = {
     kind: 'message',
@@ -72,7 +86,7 @@ export function handleMessage(deps: ConversationDeps, person: Person, message: I
     simplified: text ? deps.analysis.simplify(text) : '',
     ...(person.languageHint ? { languageHint: person.languageHint } : {}),
   };
-  return converse(deps, person, input, now);
+  return converse(deps, person, input, now, options);
 }
 
 /** Something the system tells the conversation: a rating or information request, a reminder, an expiry. */
@@ -88,7 +102,7 @@ export function handleSystemInput(
 // An effect's answer may ask for more effects; a real dialog needs two. A loop is a bug, not a wait.
 const MAX_EFFECTS = 16;
 
-async function converse(deps: ConversationDeps, person: Person, first: EngineInput, now: Date): Promise<Reply[]> {
+async function converse(deps: ConversationDeps, person: Person, first: EngineInput, now: Date, options: TurnOptions = {}): Promise<Reply[]> {
   return deps.conversations.withConversation(conversationKey(person), async (stored) => {
     const ctx: EngineContext = { now, catalog: deps.catalog, spell: deps.renderer.spell };
     let result = step(stored, stored ? first : await withRememberedLocale(deps, person, first), ctx);
@@ -106,7 +120,7 @@ async function converse(deps: ConversationDeps, person: Person, first: EngineInp
       queue.push(...result.effects);
     }
     return { state, value: deps.renderer.render(says, state.locale) };
-  });
+  }, options);
 }
 
 async function runEffect(deps: ConversationDeps, person: Person, effect: Effect, now: Date): Promise<EngineInput | null> {

@@ -18,9 +18,16 @@ export interface RedisConversationStoreOptions {
 
 // Deletes the lock only if it is still ours: an expired lock may already belong to someone else.
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-// Takes the lock and, if it got it, reads the state: one round trip per message instead of two.
-const LOCK_AND_GET = `if redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return {1, redis.call('get', KEYS[2])} end
+// Takes the lock and, if it got it, reads the state and the turn's receipt (KEYS[3], if any):
+// one round trip per message.
+const LOCK_AND_GET = `if redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
+  local receipt = false
+  if KEYS[3] then receipt = redis.call('get', KEYS[3]) end
+  return {1, redis.call('get', KEYS[2]), receipt}
+end
 return {0}`;
+// A turn's receipt outlives any redelivery (Telegram gives up after a day; WeChat after seconds).
+const RECEIPT_TTL_SECONDS = 86_400;
 
 /** Conversation state as JSON in Redis with an expiry, locked per person while a message is handled. */
 export function redisConversationStore(redis: Redis, options: RedisConversationStoreOptions): ConversationStore & {
@@ -33,13 +40,14 @@ export function redisConversationStore(redis: Redis, options: RedisConversationS
   // Due reminders: a sorted set of conversation keys scored by when the reminder is due.
   const remindersKey = 'conv-reminders';
 
-  /** Waits for the person's lock; returns it with the state as stored when it was taken. */
-  async function lockAndGet(key: string): Promise<{ token: string; state: ConversationState | null }> {
+  /** Waits for the person's lock; returns it with the state as stored when it was taken, and the turn's receipt. */
+  async function lockAndGet(key: string, receiptKey: string | undefined): Promise<{ token: string; state: ConversationState | null; receipt: string | null }> {
     const token = randomUUID();
     const deadline = Date.now() + lockWaitMs;
+    const keys = receiptKey ? [lockKey(key), stateKey(key), receiptKey] : [lockKey(key), stateKey(key)];
     for (;;) {
-      const [locked, json] = (await redis.eval(LOCK_AND_GET, 2, lockKey(key), stateKey(key), token, lockTtlMs)) as [number, string?];
-      if (locked === 1) return { token, state: parse(json ?? null) };
+      const [locked, json, receipt] = (await redis.eval(LOCK_AND_GET, keys.length, ...keys, token, lockTtlMs)) as [number, (string | null)?, (string | null)?];
+      if (locked === 1) return { token, state: parse(json ?? null), receipt: receipt ?? null };
       if (Date.now() > deadline) throw new Error(`conversation ${key} is busy: another message of the same person is still being handled`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
@@ -55,12 +63,16 @@ export function redisConversationStore(redis: Redis, options: RedisConversationS
     async reminderHandled(key) {
       await redis.zrem(remindersKey, key);
     },
-    async withConversation(key, work) {
-      const { token, state: stored } = await lockAndGet(key);
+    async withConversation(key, work, turnOptions = {}) {
+      const receiptKey = turnOptions.turn === undefined ? undefined : `conv-turn:${turnOptions.turn}`;
+      const { token, state: stored, receipt } = await lockAndGet(key, receiptKey);
       let released = false;
       try {
+        // This message was handled before (a redelivery after a crash): the same answer, no second step.
+        if (receipt !== null) return (JSON.parse(receipt) as { value: Awaited<ReturnType<typeof work>>['value'] }).value;
         const { state, value } = await work(stored);
         const transaction = redis.multi();
+        if (receiptKey) transaction.set(receiptKey, JSON.stringify({ value }), 'EX', RECEIPT_TTL_SECONDS);
         if (state) {
           // An intake left alone expires; a question from staff (rating, information) waits longer.
           const ttl = state.draft && !state.pending ? options.intakeTtlSeconds : options.idleTtlSeconds;

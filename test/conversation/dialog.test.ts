@@ -3,7 +3,7 @@ import type { Store } from '../../src/application/ports';
 import type { Reply } from '../../src/conversation/messages';
 import { createScriptAnalyzer } from '../../src/i18n/script-detection';
 import { caseEvents, outbox } from '../../src/persistence/schema';
-import { sendDueReminders } from '../../src/application/conversation-service';
+import { handleMessage, sendDueReminders } from '../../src/application/conversation-service';
 import type { TestDatabase } from '../support/databases';
 import { choiceId, dialogHarness, openDialogStores, textOf, type DialogStores } from '../support/dialog';
 
@@ -151,6 +151,22 @@ describe('the intake dialog', () => {
     const after = await dialogHarness(store, stores.redis);
     const replies = textOf(await after.person('li').say('昨天'));
     expect(replies).toContain('事情发生在哪里');
+  });
+
+  it('runs a message with a turn id once: a redelivery gets the same replies and does not step the dialog again', async () => {
+    const chat = await dialogHarness(store, stores.redis);
+    const li = { channel: 'telegram', externalId: 'li-turns' };
+    const text = (line: string) => ({ kind: 'text' as const, text: line });
+    const turn = (id: number, line: string) => handleMessage(chat.deps, li, text(line), chat.now(), { turn: `telegram:${id}` });
+    await turn(1, '我要投诉');
+    const first = await turn(2, '配送');
+    expect(textOf(first)).toContain('发生了什么');
+    // Update 2 again (as after a crash before its reply left): the same question, not 配送 taken as the description.
+    expect(await turn(2, '配送')).toEqual(first);
+    const next = textOf(await turn(3, '快递三天都没有送到，客服电话一直打不通'));
+    expect(next).toContain('什么时候');
+    // Without a turn id a repeat is a new message, as before.
+    expect(textOf(await handleMessage(chat.deps, li, text('昨天'), chat.now()))).toContain('事情发生在哪里');
   });
 
   it('answers a status query in the middle of an intake without losing the draft, and shows only the person’s own cases', async () => {

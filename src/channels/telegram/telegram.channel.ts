@@ -105,7 +105,7 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
     if (!inbound) return;
     if (inbound.callback) await acknowledgeButton(inbound);
     const message = inbound.message.kind === 'photo' ? await storePhoto(inbound, inbound.message) : inbound.message;
-    const replies = await respond(inbound, message);
+    const replies = await respond(inbound, message, update.update_id);
     try {
       await sendAll(inbound.chatId, replies);
     } catch (error) {
@@ -117,7 +117,7 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
   }
 
   /** Staff accounts go to the staff desk; everyone else talks to the complaint dialog. */
-  async function respond(inbound: TelegramInbound, message: InboundMessage): Promise<Reply[]> {
+  async function respond(inbound: TelegramInbound, message: InboundMessage, updateId: number): Promise<Reply[]> {
     const { person } = inbound;
     const now = new Date();
     const identity = await deps.identities.find(person.channel, person.externalId);
@@ -127,7 +127,8 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
     }
     const staff = identity?.kind === 'staff' && identity.staffId ? await deps.conversations.cases.store.staff.get(identity.staffId) : null;
     if (staff?.active) return handleStaffMessage(deps.staffDesk, staff, person, message, locale, now);
-    return handleMessage(deps.conversations, person, message, now);
+    // A redelivered update whose turn already ran gets the same replies again, not a second step.
+    return handleMessage(deps.conversations, person, message, now, { turn: `telegram:${updateId}` });
   }
 
   async function acknowledgeButton(inbound: TelegramInbound): Promise<void> {

@@ -22,7 +22,7 @@ export interface WechatOfficialOptions {
 
 export interface WechatOfficialDeps {
   /** The dialog (or the staff desk) for one message; wired by the caller. */
-  respond(person: Person, message: InboundMessage): Promise<Reply[]>;
+  respond(person: Person, message: InboundMessage, turn?: string): Promise<Reply[]>;
   /** Delivers replies the passive answer could not carry, through the customer-service API. */
   sendLater(openid: string, replies: Reply[]): Promise<void>;
   /** Downloads a photo (temporary media expire after 3 days) and returns its attachment id. */
@@ -131,9 +131,11 @@ export function createCallbackHandler(options: WechatOfficialOptions, deps: Wech
 
   async function converse(inbound: WechatInbound & { message: NonNullable<WechatInbound['message']> }): Promise<Reply[]> {
     const { person, message } = inbound;
-    if (message.kind !== 'photo') return deps.respond(person, message);
+    // The message id makes the turn run once, even if a retry comes after a crash.
+    const turn = `wechat:${inbound.dedupeKey}`;
+    if (message.kind !== 'photo') return deps.respond(person, message, turn);
     const attachmentId = await deps.storeImage(person.externalId, message.mediaId, message.picUrl);
-    return deps.respond(person, { kind: 'image', attachmentId });
+    return deps.respond(person, { kind: 'image', attachmentId }, turn);
   }
 
   /** After the passive answer went out as `success`: keep the reply for retries, then send it through the customer-service API. */

@@ -140,7 +140,7 @@ export function createWechatOfficial(options: WechatOfficialSetupOptions, deps: 
   }
 
   /** Bound staff go to the staff desk, a binding code binds, everyone else talks to the complaint dialog. */
-  async function respond(person: Person, message: InboundMessage): Promise<Reply[]> {
+  async function respond(person: Person, message: InboundMessage, turn?: string): Promise<Reply[]> {
     const now = new Date();
     const identity = await findIdentity(person.externalId);
     const locale = localeOf(identity);
@@ -152,7 +152,7 @@ export function createWechatOfficial(options: WechatOfficialSetupOptions, deps: 
       await rememberMenu(person.externalId, replies);
       return replies;
     }
-    return handleMessage(deps.conversations, person, asCommand(message), now);
+    return handleMessage(deps.conversations, person, asCommand(message), now, turn === undefined ? {} : { turn });
   }
 
   /** "1" or "接单" answers the last numbered list the staff member was shown, unless a typed answer is awaited. */
