@@ -5,6 +5,7 @@ import { openDatabase } from '../src/persistence/database';
 import { createStore } from '../src/persistence/store';
 import { startChildServer, type ChildServer } from './support/app-process';
 import { ms, percentile, type Bench, type BenchOutcome, type BenchScale } from './support/report';
+import { seedCases } from './support/seed-cases';
 import { benchServices } from './support/services';
 
 const P95_TARGET_MS = 20;
@@ -12,38 +13,8 @@ const PASSWORD = 'bench password 2026';
 const REDIS_DB = 13;
 // Open statuses the desk works through by deadline; `reopened` is the rare one (0.5%); closed
 // cases have no deadline, so by deadline they all tie (the worst case for the deadline index).
+// The cases: bench/support/seed-cases.ts.
 const QUERIES = ['registered,investigating', 'reopened', 'closed'] as const;
-
-/**
- * Cases as a year of use leaves them: most closed without a deadline, the open ones with deadlines
- * spread over the coming days. status by g % 200: 20% registered, 5% accepted, 15% investigating,
- * 5% awaiting_complainant, 0.5% reopened, 5% resolved, the rest closed, rejected or withdrawn.
- */
-const SEED_SQL = `
-insert into cases (number, type, category, status, severity, channel, description, description_script, description_simplified,
-                   department_id, location, location_key, sla, next_deadline, created_at, updated_at)
-select 'TS-' || to_char(date '2024-01-01' + (g / 5000), 'YYMMDD') || '-' || lpad((g % 5000)::text, 4, '0'),
-       'complaint',
-       (array['delivery','billing','service','product','staff'])[1 + g % 5],
-       s.status,
-       (array['general','general','general','major'])[1 + g % 4],
-       (array['telegram','wechat','wechaty'])[1 + g % 3],
-       '包裹已经三天没有送到，客服电话也打不通 #' || g, 'zh-Hans', '包裹已经三天没有送到，客服电话也打不通 #' || g,
-       (array['customer_service','quality','operations','logistics'])[1 + g % 4],
-       '人民路', '人民路',
-       case when d.deadline is null then '{}'::jsonb else jsonb_build_object('resolve', jsonb_build_object(
-         'duration', '{"unit":"workingDays","amount":15}'::jsonb, 'startedAt', '2024-01-01T00:00:00.000Z', 'consumedMinutes', 0,
-         'runningSince', '2024-01-01T00:00:00.000Z', 'deadline', to_char(d.deadline at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))) end,
-       d.deadline,
-       timestamptz '2024-01-01' + (g * interval '30 seconds'),
-       timestamptz '2024-01-01' + (g * interval '30 seconds')
-from generate_series(1, $1::int) as g
-cross join lateral (select case
-  when g % 200 < 40 then 'registered' when g % 200 < 50 then 'accepted' when g % 200 < 80 then 'investigating'
-  when g % 200 < 90 then 'awaiting_complainant' when g % 200 = 90 then 'reopened' when g % 200 < 101 then 'resolved'
-  when g % 200 < 190 then 'closed' when g % 200 < 195 then 'rejected' else 'withdrawn' end as status) as s
-cross join lateral (select case when s.status in ('registered','accepted','investigating','awaiting_complainant','reopened')
-  then date_trunc('milliseconds', now()) + ((g::bigint * 7919) % 20000) * interval '1 minute' end as deadline) as d`;
 
 /** The SQL the repository runs for a supervisor's list by deadline (src/persistence/case-search.repository.ts). */
 function bareSql(statusCount: number): string {
@@ -64,8 +35,7 @@ async function runCaseListBench(scale: BenchScale): Promise<BenchOutcome> {
     server = await startChildServer({ env: { DATA_DIR: services.dataDir, DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl, LOG_LEVEL: 'error' } });
     await sql.connect();
     const seedStarted = performance.now();
-    await sql.query(SEED_SQL, [total]);
-    await sql.query('vacuum analyze cases');
+    await seedCases(sql, total);
     const seedSeconds = (performance.now() - seedStarted) / 1000;
 
     const database = await openDatabase({ dataDir: '', databaseUrl: services.databaseUrl, poolSize: 2 });

@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startFakeTelegram } from '../test/support/fake-telegram';
-import { ROOT, startChildServer, type ChildServer } from './support/app-process';
+import { asDeployed, startChildServer, type ChildServer } from './support/app-process';
 import { mb, sleep, type Bench, type BenchOutcome, type BenchScale } from './support/report';
 import { benchServices } from './support/services';
 import { intakeTraffic, runLoad, TELEGRAM_SECRET } from './support/traffic';
@@ -16,9 +13,7 @@ const OPENING = ['我要投诉', '配送'] as const;
 export const memoryBench: Bench = { name: 'memory', run: runMemoryBench };
 
 async function runMemoryBench(scale: BenchScale): Promise<BenchOutcome> {
-  // Measured as deployed (`npm start` runs the compiled build): tsx compiling in the process adds its own memory.
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
-  const asStarted = startScriptNodeArgs();
+  const asStarted = asDeployed().nodeArgs;
   const deployed = await measure(scale, asStarted);
   // The same without the heap cap, to show what the cap is for: V8 on a large machine lets garbage pile up.
   const uncapped = await measure(scale, []);
@@ -41,13 +36,6 @@ async function runMemoryBench(scale: BenchScale): Promise<BenchOutcome> {
     ],
     details: { deployed, uncapped },
   };
-}
-
-/** The node flags of package.json's `start` script (`node <flags> dist/main.js`). */
-function startScriptNodeArgs(): string[] {
-  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
-  const words = start.split(/\s+/u);
-  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/main.js'));
 }
 
 async function measure(scale: BenchScale, nodeArgs: string[]) {

@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { os } from './support/machine';
 import { caseListBench } from './case-list.bench';
 import { memoryBench } from './memory.bench';
-import { monthlyReportSlot } from './monthly-report.bench';
+import { monthlyReportBench } from './monthly-report.bench';
 import { outboundBench } from './outbound.bench';
+import { scaleOutBench } from './scale-out.bench';
 import type { Bench, BenchRow } from './support/report';
 import { webhookBench } from './webhooks.bench';
 
-const BENCHES: Bench[] = [webhookBench('telegram'), webhookBench('wechat'), caseListBench, monthlyReportSlot, outboundBench, memoryBench];
+const BENCHES: Bench[] = [webhookBench('telegram'), webhookBench('wechat'), caseListBench, monthlyReportBench, outboundBench, memoryBench, scaleOutBench];
 const RESULTS_DIR = join(__dirname, 'results');
 
 async function main(): Promise<void> {

@@ -84,8 +84,18 @@ function percentile(sorted: readonly number[], p: number): number | null {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function handlingHours(calendar: WorkingCalendar, pairs: readonly HandlingTimeRow[]): ReportFigures['handlingHours'] {
-  const hours = pairs.map((pair) => workingMinutesBetween(calendar, pair.createdAt, pair.firstResolvedAt) / 60).sort((a, b) => a - b);
+/** A resolved case and its working hours from receipt to the first resolution. */
+interface HandledCase {
+  row: HandlingTimeRow;
+  hours: number;
+}
+
+// Each case is measured once: the calendar walk is the costly part of a report of a busy month.
+const handledCases = (calendar: WorkingCalendar, pairs: readonly HandlingTimeRow[]): HandledCase[] =>
+  pairs.map((row) => ({ row, hours: workingMinutesBetween(calendar, row.createdAt, row.firstResolvedAt) / 60 }));
+
+function handlingHours(handled: readonly HandledCase[]): ReportFigures['handlingHours'] {
+  const hours = handled.map((handledCase) => handledCase.hours).sort((a, b) => a - b);
   const sum = hours.reduce((total, value) => total + value, 0);
   return { cases: hours.length, average: hours.length === 0 ? null : sum / hours.length, p90: percentile(hours, 90) };
 }
@@ -147,23 +157,23 @@ async function labeller(deps: ReportDeps): Promise<(dimension: ReportDimension, 
 function groupsOf(
   dimension: ReportDimension,
   rows: readonly ReportCountRow[],
-  pairs: readonly HandlingTimeRow[],
-  calendar: WorkingCalendar,
+  handled: readonly HandledCase[],
   label: (dimension: ReportDimension, key: string | null) => { 'zh-Hans': string; en: string },
 ): ReportGroup[] {
+  const byKey = new Map<string | null, HandledCase[]>();
+  for (const handledCase of handled) {
+    const key = keyOf(dimension, handledCase.row);
+    const group = byKey.get(key);
+    if (group) group.push(handledCase);
+    else byKey.set(key, [handledCase]);
+  }
   return rows
     .filter((row) => row.dimension === dimension)
     .sort((a, b) => b.received - a.received || String(a.key).localeCompare(String(b.key)))
     .map((row) => ({
       key: row.key,
       label: label(dimension, row.key),
-      figures: figuresOf(
-        countsOf(row),
-        handlingHours(
-          calendar,
-          pairs.filter((pair) => keyOf(dimension, pair) === row.key),
-        ),
-      ),
+      figures: figuresOf(countsOf(row), handlingHours(byKey.get(row.key) ?? [])),
     }));
 }
 
@@ -198,11 +208,12 @@ export async function summaryReport(deps: ReportDeps, staff: Staff, query: { fro
     labeller(deps),
     lists(deps, selection, now),
   ]);
+  const handled = handledCases(deps.calendar, pairs);
   return {
     period: { from: query.from.toISOString(), to: query.to.toISOString(), timeZone: deps.calendar.timeZone },
     groupBy: query.groupBy,
-    groups: groupsOf(query.groupBy, rows, pairs, deps.calendar, label),
-    total: figuresOf(countsOf(rows.find((row) => row.dimension === null)), handlingHours(deps.calendar, pairs)),
+    groups: groupsOf(query.groupBy, rows, handled, label),
+    total: figuresOf(countsOf(rows.find((row) => row.dimension === null)), handlingHours(handled)),
     ...caseLists,
   };
 }
@@ -221,6 +232,7 @@ export async function monthlyReport(deps: ReportDeps, staff: Staff, month: strin
     lists(deps, selection, now),
     deps.store.reports.monthlyTrend({ from: monthPeriod(trendStart, timeZone).from, to: period.to, scope }, timeZone),
   ]);
+  const handled = handledCases(deps.calendar, pairs);
   const months = Array.from({ length: 12 }, (_, index) => shiftMonth(trendStart, index));
   const seen = new Set(trendRows.map((row) => row.category));
   // Policy categories first, in their order; then any retired category still found in the data.
@@ -228,9 +240,9 @@ export async function monthlyReport(deps: ReportDeps, staff: Staff, month: strin
   return {
     month,
     period: { from: period.from.toISOString(), to: period.to.toISOString(), timeZone },
-    byCategory: groupsOf('category', rows, pairs, deps.calendar, label),
-    byDepartment: groupsOf('department', rows, pairs, deps.calendar, label),
-    total: figuresOf(countsOf(rows.find((row) => row.dimension === null)), handlingHours(deps.calendar, pairs)),
+    byCategory: groupsOf('category', rows, handled, label),
+    byDepartment: groupsOf('department', rows, handled, label),
+    total: figuresOf(countsOf(rows.find((row) => row.dimension === null)), handlingHours(handled)),
     ...caseLists,
     trend: {
       months,

@@ -1,0 +1,4 @@
+DROP INDEX "cases_created_at_idx";--> statement-breakpoint
+CREATE INDEX "case_events_report_idx" ON "case_events" USING btree ("case_id","type","at","data") WHERE "case_events"."type" = 'rated' or ("case_events"."type" = 'sla_breached' and "case_events"."data"->>'clock' = 'resolve') or ("case_events"."type" = 'status_changed' and "case_events"."data"->>'action' in ('accept', 'reject', 'resolve', 'reopen'));--> statement-breakpoint
+CREATE INDEX "cases_created_report_idx" ON "cases" USING btree ("created_at","category","department_id","accused_staff_id");--> statement-breakpoint
+CREATE INDEX "cases_status_created_idx" ON "cases" USING btree ("status","created_at","department_id","accused_staff_id");
