@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { freePort, startChildServer, type ChildServer } from '../../bench/support/app-process';
 import { throwawayPostgresUrl } from '../support/databases';
 import { startFakeTelegram } from '../support/fake-telegram';
-import { CASE_NUMBER, emptyRedis, inParallel, INTAKE, TELEGRAM_SECRET, telegramTextUpdate } from './resilience-support';
+import { CASE_NUMBER, deliverTelegramUpdate, emptyRedis, inParallel, INTAKE, TELEGRAM_SECRET, telegramCasesByUser, telegramTextUpdate } from './resilience-support';
 
 const REDIS_DB = 12;
 const USERS = 40;
@@ -30,23 +29,7 @@ describe('kill -9 of the server during a load of intakes', () => {
     const url = server.url;
     let nextUpdateId = 300_000_001;
     try {
-      /** Telegram's side: an update is sent again until the webhook answers 200, as Telegram redelivers. */
-      async function deliver(update: Record<string, unknown>): Promise<void> {
-        const deadline = Date.now() + 120_000;
-        for (;;) {
-          const status = await fetch(`${url}/telegram/webhook`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': TELEGRAM_SECRET },
-            body: JSON.stringify(update),
-          }).then(
-            async (answer) => (await answer.arrayBuffer(), answer.status),
-            () => 0,
-          );
-          if (status === 200) return;
-          if (Date.now() > deadline) throw new Error(`update ${String(update.update_id)} never answered 200 (last ${status})`);
-          await sleep(250);
-        }
-      }
+      const deliver = (update: Record<string, unknown>) => deliverTelegramUpdate(url, update, 120_000);
 
       const users = Array.from({ length: USERS }, (_, n) => 6_000_000 + n);
       const load = inParallel(users, USERS, async (userId) => {
@@ -65,7 +48,7 @@ describe('kill -9 of the server during a load of intakes', () => {
       for (const userId of users) {
         told.set(userId, new Set(telegram.sent(userId).flatMap((call) => String(call.params.text).match(CASE_NUMBER) ?? [])));
       }
-      const filed = await casesByUser(database.url);
+      const filed = await telegramCasesByUser(database.url);
       for (const userId of users) {
         const numbers = filed.get(String(userId)) ?? [];
         // Every update was answered 200 in the end, so every intake was filed exactly once, and the
@@ -86,19 +69,3 @@ describe('kill -9 of the server during a load of intakes', () => {
     }
   }, 240_000);
 });
-
-/** Case numbers by the Telegram user id that filed them. */
-async function casesByUser(databaseUrl: string): Promise<Map<string, string[]>> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ external_id: string; number: string }>(
-      `select i.external_id, c.number from cases c join channel_identities i on i.id = c.complainant_identity_id where i.channel = 'telegram'`,
-    );
-    const byUser = new Map<string, string[]>();
-    for (const row of rows) byUser.set(row.external_id, [...(byUser.get(row.external_id) ?? []), row.number]);
-    return byUser;
-  } finally {
-    await client.end();
-  }
-}

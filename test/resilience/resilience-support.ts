@@ -124,3 +124,41 @@ export async function inParallel<T>(items: readonly T[], limit: number, work: (i
   });
   await Promise.all(lanes);
 }
+
+/**
+ * Telegram's side of the webhook: an update is sent again (every 250 ms) until the app answers
+ * 200, as Telegram redelivers; fails after `giveUpAfterMs`.
+ */
+export async function deliverTelegramUpdate(url: string, update: Record<string, unknown>, giveUpAfterMs = 60_000): Promise<void> {
+  const deadline = Date.now() + giveUpAfterMs;
+  for (;;) {
+    const status = await fetch(`${url}/telegram/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': TELEGRAM_SECRET },
+      body: JSON.stringify(update),
+      signal: AbortSignal.timeout(30_000),
+    }).then(
+      async (answer) => (await answer.arrayBuffer(), answer.status),
+      () => 0,
+    );
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`update ${String(update.update_id)} never answered 200 (last ${status})`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Case numbers by the Telegram user id that filed them. */
+export async function telegramCasesByUser(databaseUrl: string): Promise<Map<string, string[]>> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ external_id: string; number: string }>(
+      `select i.external_id, c.number from cases c join channel_identities i on i.id = c.complainant_identity_id where i.channel = 'telegram'`,
+    );
+    const byUser = new Map<string, string[]>();
+    for (const row of rows) byUser.set(row.external_id, [...(byUser.get(row.external_id) ?? []), row.number]);
+    return byUser;
+  } finally {
+    await client.end();
+  }
+}

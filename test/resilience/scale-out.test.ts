@@ -10,7 +10,7 @@ import { defaultConfig } from '../support/app-config';
 import { throwawayPostgresUrl } from '../support/databases';
 import { startFakeTelegram } from '../support/fake-telegram';
 import { startFakeWechatApi } from '../support/fake-wechat-api';
-import { CASE_NUMBER, emptyRedis, inParallel, INTAKE, signedQuery, TELEGRAM_SECRET, telegramTextUpdate, WECHAT_TOKEN, wechatTextXml } from './resilience-support';
+import { CASE_NUMBER, deliverTelegramUpdate, emptyRedis, inParallel, INTAKE, signedQuery, TELEGRAM_SECRET, telegramTextUpdate, WECHAT_TOKEN, wechatTextXml } from './resilience-support';
 
 const REDIS_DB = 10;
 const TELEGRAM_USERS = 40;
@@ -92,14 +92,14 @@ describe('scale-out: two web processes and a worker on the same PostgreSQL and R
         switch ((userId + step) % 3) {
           case 0:
             // Redelivered to the other process while the first try still runs: one of them answers 503 and gets it again.
-            await Promise.all([deliverTelegram(first, update), deliverTelegram(other, update)]);
+            await Promise.all([deliverTelegramUpdate(first, update), deliverTelegramUpdate(other, update)]);
             break;
           case 1:
-            await deliverTelegram(first, update);
-            await deliverTelegram(other, update);
+            await deliverTelegramUpdate(first, update);
+            await deliverTelegramUpdate(other, update);
             break;
           default:
-            await deliverTelegram(first, update);
+            await deliverTelegramUpdate(first, update);
         }
       }
 
@@ -224,24 +224,6 @@ describe('scale-out: two web processes and a worker on the same PostgreSQL and R
     }
   }, 240_000);
 });
-
-/** Telegram redelivers an update until the webhook answers 200. */
-async function deliverTelegram(url: string, update: Record<string, unknown>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const status = await fetch(`${url}/telegram/webhook`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': TELEGRAM_SECRET },
-      body: JSON.stringify(update),
-    }).then(
-      async (answer) => (await answer.arrayBuffer(), answer.status),
-      () => 0,
-    );
-    if (status === 200) return;
-    if (Date.now() > deadline) throw new Error(`update ${String(update.update_id)} never answered 200 (last ${status})`);
-    await sleep(250);
-  }
-}
 
 /** One try of a WeChat message: the text of the passive reply, or '' for `success`. */
 async function deliverWechat(url: string, openid: string, xml: string): Promise<string> {

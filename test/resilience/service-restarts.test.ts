@@ -9,7 +9,7 @@ import { createStore } from '../../src/persistence/store';
 import { throwawayPostgresUrl } from '../support/databases';
 import { startFakeTelegram, type FakeTelegram } from '../support/fake-telegram';
 import { startPrivatePostgres, startPrivateRedis } from '../support/private-servers';
-import { CASE_NUMBER, inParallel, INTAKE, TELEGRAM_SECRET, telegramTextUpdate } from './resilience-support';
+import { CASE_NUMBER, deliverTelegramUpdate, inParallel, INTAKE, TELEGRAM_SECRET, telegramCasesByUser, telegramTextUpdate } from './resilience-support';
 
 const USERS = 24;
 const LATE_USERS = 5;
@@ -89,7 +89,7 @@ async function underLoad(servers: { databaseUrl: string; redisUrl: string }, res
   try {
     const staffChats = await seedStaff(servers.databaseUrl);
     const token = await login(server.url);
-    const webhook = telegramWebhook(server.url);
+    const webhook = { deliver: (update: Record<string, unknown>) => deliverTelegramUpdate(server.url, update, 120_000) };
     let nextUpdateId = 400_000_001;
     const intake = async (userId: number, typingMs = 0) => {
       for (const line of INTAKE) {
@@ -128,7 +128,7 @@ async function underLoad(servers: { databaseUrl: string; redisUrl: string }, res
     for (const userId of lateUsers) expect({ userId, told: toldNumbers(userId).size }).toEqual({ userId, told: 1 });
 
     // Every intake ends in one case, and the number the user was told is that case's.
-    const filed = await casesByUser(servers.databaseUrl);
+    const filed = await telegramCasesByUser(servers.databaseUrl);
     const everyone = [...users, ...lateUsers].map((userId) => ({ userId, told: [...toldNumbers(userId)], filed: filed.get(String(userId)) ?? [] }));
     expect(everyone.filter((user) => user.filed.length !== 1 || user.told.length !== 1 || user.told[0] !== user.filed[0])).toEqual([]);
 
@@ -146,29 +146,6 @@ async function underLoad(servers: { databaseUrl: string; redisUrl: string }, res
     await telegram.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-/** Telegram's side of the webhook: an update is sent again until the app answers 200. */
-function telegramWebhook(url: string) {
-  return {
-    async deliver(update: Record<string, unknown>): Promise<void> {
-      const deadline = Date.now() + 120_000;
-      for (;;) {
-        const status = await fetch(`${url}/telegram/webhook`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': TELEGRAM_SECRET },
-          body: JSON.stringify(update),
-          signal: AbortSignal.timeout(30_000),
-        }).then(
-          async (answer) => (await answer.arrayBuffer(), answer.status),
-          () => 0,
-        );
-        if (status === 200) return;
-        if (Date.now() > deadline) throw new Error(`update ${String(update.update_id)} never answered 200 (last ${status})`);
-        await sleep(250);
-      }
-    },
-  };
 }
 
 /**
@@ -331,20 +308,4 @@ function countSent(telegram: FakeTelegram, row: Expected): number {
   return telegram
     .sent(row.chatId)
     .filter((call) => String(call.params.text).includes(row.key) && (row.kind !== 'case_assigned' || call.params.reply_markup !== undefined)).length;
-}
-
-/** Case numbers by the Telegram user id that filed them. */
-async function casesByUser(databaseUrl: string): Promise<Map<string, string[]>> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ external_id: string; number: string }>(
-      `select i.external_id, c.number from cases c join channel_identities i on i.id = c.complainant_identity_id where i.channel = 'telegram'`,
-    );
-    const byUser = new Map<string, string[]>();
-    for (const row of rows) byUser.set(row.external_id, [...(byUser.get(row.external_id) ?? []), row.number]);
-    return byUser;
-  } finally {
-    await client.end();
-  }
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -94,10 +94,18 @@ export interface PrivatePostgres {
   destroy(): Promise<void>;
 }
 
-const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+// Debian's layout: /usr/lib/postgresql/<major>/bin; the newest installed major unless PG_BIN says.
+const PG_BIN = process.env.PG_BIN ?? newestPostgresBin();
+
+function newestPostgresBin(): string {
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root) ? readdirSync(root).filter((name) => existsSync(join(root, name, 'bin', 'initdb'))) : [];
+  const newest = majors.sort((a, b) => Number(b) - Number(a))[0];
+  return join(root, newest ?? '15', 'bin');
+}
 
 /**
- * A PostgreSQL 15 cluster of its own. initdb and postgres refuse to run as root: as root (CI
+ * A PostgreSQL cluster of its own (the installed server's binaries). initdb and postgres refuse to run as root: as root (CI
  * containers) every command runs as the `postgres` user through runuser, in a dir it owns.
  * fsync is off for speed (the tests crash the server, never the machine, so the OS still holds
  * every write), but commits stay synchronous: with synchronous_commit off, an immediate stop
