@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { startFakeTelegram } from '../test/support/fake-telegram';
 import { notificationWorkersRegistered, startChildServer, type ChildServer } from './support/app-process';
 import { os } from './support/machine';
 import { ms, perSecond, type Bench, type BenchOutcome, type BenchScale } from './support/report';
-import { benchServices } from './support/services';
+import { benchServices, countCases } from './support/services';
 import { intakeTraffic, runLoad, TELEGRAM_SECRET, type LoadFigures } from './support/traffic';
 
 const USERS = 2000;
@@ -119,15 +118,4 @@ function combined(parts: readonly LoadFigures[], how: 'sum' | 'mean' = 'sum'): L
   const worst = (pick: (f: LoadFigures) => number) => Math.max(...parts.map(pick));
   const rps = how === 'sum' ? sum((f) => f.rps) : sum((f) => f.rps) / parts.length;
   return { requests: sum((f) => f.requests), rps, p50Ms: worst((f) => f.p50Ms), p99Ms: worst((f) => f.p99Ms), errors: sum((f) => f.errors), non2xx: sum((f) => f.non2xx) };
-}
-
-async function countCases(databaseUrl: string): Promise<number> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: string }>('select count(*) as n from cases');
-    return Number(rows[0]?.n ?? 0);
-  } finally {
-    await client.end();
-  }
 }

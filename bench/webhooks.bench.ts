@@ -1,9 +1,8 @@
-import { Client } from 'pg';
 import { startFakeTelegram } from '../test/support/fake-telegram';
 import { startFakeWechatApi } from '../test/support/fake-wechat-api';
 import { asDeployed, startChildServer, type ChildServer } from './support/app-process';
 import { ms, perSecond, type Bench, type BenchOutcome, type BenchScale } from './support/report';
-import { benchServices } from './support/services';
+import { benchServices, countCases } from './support/services';
 import { INTAKE_LINES, intakeTraffic, runLoad, TELEGRAM_SECRET, WECHAT_TOKEN, type LoadFigures, type WebhookRequest } from './support/traffic';
 
 const USERS = 2000;
@@ -113,16 +112,5 @@ async function runWebhookBench(channel: Channel, scale: BenchScale): Promise<Ben
     await telegram.close();
     await wechat.close();
     await services.dispose();
-  }
-}
-
-async function countCases(databaseUrl: string): Promise<number> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: string }>('select count(*) as n from cases');
-    return Number(rows[0]?.n ?? 0);
-  } finally {
-    await client.end();
   }
 }

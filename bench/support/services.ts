@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { Client } from 'pg';
 import { throwawayPostgresUrl } from '../../test/support/databases';
 
 const REDIS_BASE = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
@@ -39,4 +40,16 @@ async function flush(url: string): Promise<void> {
   const redis = new Redis(url);
   await redis.flushdb();
   await redis.quit();
+}
+
+/** How many cases the bench's database holds (a sanity figure for the results). */
+export async function countCases(databaseUrl: string): Promise<number> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>('select count(*) as n from cases');
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
 }

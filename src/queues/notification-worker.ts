@@ -81,13 +81,14 @@ export function createNotificationWorker(options: NotificationWorkerOptions): No
   const marginMs = limits.marginMs ?? DEFAULT_MARGIN_MS;
   // perSecond 30 → 30 in any 1020 ms, one every 34 ms; a fractional rate (0.5/s) → 1 in 2020 ms.
   const max = Math.max(1, Math.floor(limits.perSecond));
+  const windowMs = (max * 1000) / limits.perSecond + marginMs;
   const pacer = createSendPacer(connection, {
     keyPrefix: `${prefix}:${name}:pace`,
     max,
-    windowMs: (max * 1000) / limits.perSecond + marginMs,
+    windowMs,
     chatGapMs: 1000 / limits.perChatPerSecond + marginMs,
     // Half a window: a late send still moves the slots booked after the first half of the window.
-    aheadMs: ((max * 1000) / limits.perSecond + marginMs) / 2,
+    aheadMs: windowMs / 2,
     leaseMs: CHAT_LEASE_MS,
   });
   // Only to pause the whole queue on a 429 (Queue.rateLimit; Worker.rateLimit is deprecated).
