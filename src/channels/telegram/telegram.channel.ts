@@ -12,6 +12,7 @@ import type { AttachmentRepository, IdentityRepository, OutboxRepository } from 
 import type { InboundMessage, Reply } from '../../conversation/messages';
 import type { Logger } from '../../logger';
 import { rejectInvalidUtf8 } from '../../http/strict-utf8';
+import { claimOrRead } from '../../redis/claim';
 import { toInbound, type TelegramInbound } from './inbound';
 import { toTelegram } from './render';
 
@@ -87,10 +88,9 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
     // short-lived while the update runs, so a crash mid-turn lets the redelivery through, and
     // becomes a day-long "done" only once the turn is over.
     const seen = `tg-update:${update.update_id}`;
-    if ((await deps.redis.set(seen, 'running', 'EX', RUNNING_CLAIM_SECONDS, 'NX')) !== 'OK') {
-      if ((await deps.redis.get(seen)) === 'running') throw new UpdateInProgressError(update.update_id);
-      return;
-    }
+    const earlier = await claimOrRead(deps.redis, seen, 'running', RUNNING_CLAIM_SECONDS);
+    if (earlier === 'running') throw new UpdateInProgressError(update.update_id);
+    if (earlier !== null) return;
     try {
       await handleClaimedUpdate(update);
     } catch (error) {

@@ -186,10 +186,8 @@ export function createCallbackHandler(options: WechatOfficialOptions, deps: Wech
       }
 
       const key = inbound.dedupeKey;
-      if (!(await deps.ledger.claim(key))) {
-        const entry = await deps.ledger.get(key);
-        return entry?.state === 'done' ? passive(query, inbound, decoded, entry.text) : SUCCESS;
-      }
+      const entry = await deps.ledger.claim(key);
+      if (entry) return entry.state === 'done' ? passive(query, inbound, decoded, entry.text) : SUCCESS;
       const running = converse({ ...inbound, message });
       let outcome: { replies: Reply[] } | 'overBudget';
       try {

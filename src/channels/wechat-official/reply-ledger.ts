@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { claimOrRead } from '../../redis/claim';
 
 /**
  * What became of one WeChat message, shared by every process: WeChat retries a message it got
@@ -13,8 +14,8 @@ export type LedgerEntry =
   | { state: 'sent' };
 
 export interface ReplyLedger {
-  /** Claims the message for this try; false when another try already has (or had) it. */
-  claim(key: string): Promise<boolean>;
+  /** Claims the message for this try (null), or tells what an earlier try left: in one step, so a release in between cannot pass for "done". */
+  claim(key: string): Promise<LedgerEntry | null>;
   get(key: string): Promise<LedgerEntry | null>;
   done(key: string, text: string): Promise<void>;
   sent(key: string): Promise<void>;
@@ -26,19 +27,24 @@ const DONE = 'done:';
 // WeChat gives up after three tries within seconds; a day leaves room for clock trouble and manual replays.
 const DAY_SECONDS = 86_400;
 
+function entryOf(value: string): LedgerEntry | null {
+  if (value === 'running') return { state: 'running' };
+  if (value === 'sent') return { state: 'sent' };
+  return value.startsWith(DONE) ? { state: 'done', text: value.slice(DONE.length) } : null;
+}
+
 export function redisReplyLedger(redis: Redis, options: { ttlSeconds?: number } = {}): ReplyLedger {
   const ttl = options.ttlSeconds ?? DAY_SECONDS;
   const keyOf = (key: string) => `wx-msg:${key}`;
   return {
     async claim(key) {
-      return (await redis.set(keyOf(key), 'running', 'EX', ttl, 'NX')) === 'OK';
+      const earlier = await claimOrRead(redis, keyOf(key), 'running', ttl);
+      // Something this version does not write: taken as a try still running, never as a free message.
+      return earlier === null ? null : (entryOf(earlier) ?? { state: 'running' });
     },
     async get(key) {
       const value = await redis.get(keyOf(key));
-      if (value === null) return null;
-      if (value === 'running') return { state: 'running' };
-      if (value === 'sent') return { state: 'sent' };
-      return value.startsWith(DONE) ? { state: 'done', text: value.slice(DONE.length) } : null;
+      return value === null ? null : entryOf(value);
     },
     async done(key, text) {
       await redis.set(keyOf(key), `${DONE}${text}`, 'EX', ttl);

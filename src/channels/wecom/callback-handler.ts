@@ -158,10 +158,8 @@ export function createWecomCallbackHandler(options: WecomCallbackOptions, deps: 
       if (!message) return NOTHING;
 
       const key = ledgerKey(inbound.dedupeKey);
-      if (!(await deps.ledger.claim(key))) {
-        const entry = await deps.ledger.get(key);
-        return entry?.state === 'done' ? passive(query, inbound, entry.text) : NOTHING;
-      }
+      const entry = await deps.ledger.claim(key);
+      if (entry) return entry.state === 'done' ? passive(query, inbound, entry.text) : NOTHING;
       const running = deps.respond(inbound.person, message);
       let outcome: { replies: Reply[] } | 'overBudget';
       try {

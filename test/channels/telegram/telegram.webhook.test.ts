@@ -173,6 +173,19 @@ describe('the Telegram channel', () => {
     expect(telegram.sent(chen.id)).toHaveLength(1);
   });
 
+  it('answers 503 while a crashed try still holds an update, and runs the update once that claim lapses', async () => {
+    const update = telegram.updates.text(chen, '我要投訴');
+    // What a process killed mid-turn leaves: the update claimed as running, with no turn done.
+    await app.redis.client.set(`tg-update:${update.update_id}`, 'running', 'PX', 400);
+    await post(update).expect(503);
+    expect(telegram.sent(chen.id)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await post(update).expect(200);
+    expect(texts()).toEqual([expect.stringContaining('請選擇投訴的類別')]);
+    await post(update).expect(200);
+    expect(telegram.sent(chen.id)).toHaveLength(1);
+  });
+
   it('refuses a body that is not an update', async () => {
     await post({ hello: 'world' } as unknown as Update).expect(400);
     expect(telegram.sent()).toEqual([]);
