@@ -1,8 +1,12 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Actor } from '../domain/case';
 import type { CaseEventRepository } from '../application/ports';
 import type { Database } from './database';
+import { reportFactsOf } from './report-facts';
 import { caseEvents } from './schema';
+
+// Instants as ISO text with a cast: the PostgreSQL server and PGlite drivers bind Date parameters differently.
+const instant = (at: Date | null) => sql`${at?.toISOString() ?? null}::timestamptz`;
 
 export function caseEventRepository(db: Database): CaseEventRepository {
   return {
@@ -18,6 +22,18 @@ export function caseEventRepository(db: Database): CaseEventRepository {
           data: event.data,
         })),
       );
+      // In the same transaction as the events: the case row's report figures never disagree with its timeline.
+      for (const [caseId, facts] of reportFactsOf(events)) {
+        await db.execute(sql`
+          update cases set
+            first_acknowledged_at = least(first_acknowledged_at, ${instant(facts.acknowledgedAt)}),
+            first_resolved_at = least(first_resolved_at, ${instant(facts.resolvedAt)}),
+            first_resolve_breach_at = least(first_resolve_breach_at, ${instant(facts.resolveBreachAt)}),
+            ratings = ratings + ${facts.ratings},
+            satisfied_ratings = satisfied_ratings + ${facts.satisfiedRatings},
+            reopened = reopened or ${facts.reopened}
+          where id = ${caseId}`);
+      }
     },
     async listForCase(caseId) {
       const rows = await db.select().from(caseEvents).where(eq(caseEvents.caseId, caseId)).orderBy(asc(caseEvents.id));

@@ -107,7 +107,8 @@ export function nextDeadline(record: Pick<Case, 'sla'>): Date | null {
 }
 
 export function toCase(row: CaseRow): Case {
-  const { nextDeadline: _derived, ...rest } = row;
+  // The report facts belong to the events (report-facts.ts): a save of the case must not write back what it read.
+  const { nextDeadline: _derived, firstAcknowledgedAt: _a, firstResolvedAt: _r, firstResolveBreachAt: _b, ratings: _n, satisfiedRatings: _s, reopened: _o, ...rest } = row;
   return {
     ...rest,
     type: row.type as Case['type'],

@@ -18,11 +18,6 @@ const openStatuses = sql.join(
   sql`, `,
 );
 
-// The events the figures count: word for word the predicate of case_events_report_idx (schema.ts), so each case's are read from that index alone.
-const REPORT_EVENTS = sql.raw(
-  `(ev.type = 'rated' or (ev.type = 'sla_breached' and ev.data->>'clock' = 'resolve') or (ev.type = 'status_changed' and ev.data->>'action' in ('accept', 'reject', 'resolve', 'reopen')))`,
-);
-
 // Instants travel as epoch milliseconds: the PostgreSQL server and PGlite drivers parse timestamps differently.
 const epochMs = (column: SQL) => sql`(extract(epoch from ${column}) * 1000)::float8`;
 
@@ -50,30 +45,19 @@ export function reportRepository(db: Database): ReportRepository {
       const columns = dimensions.map((dimension) => DIMENSION_COLUMNS[dimension]);
       const groupingSets = sql.join([...columns.map((column) => sql`(${column})`), sql`()`], sql`, `);
       const selected = columns.flatMap((column, index) => [sql`grouping(${column})::int as ${sql.raw(`g${index}`)}`, sql`${column} as ${sql.raw(`k${index}`)}`]);
-      // Per case first (its own events, through the case index), then per group; FILTER keeps it to one pass.
+      // The per-case facts live on the case row (report-facts.ts): one pass over the month's cases, FILTER per figure.
       const query = sql`
         select ${sql.join([...selected, sql``], sql`, `)}
           count(*)::int as received,
-          count(*) filter (where e.first_ack <= c.created_at + ${ACKNOWLEDGE_WITHIN})::int as acknowledged_within_24h,
-          count(*) filter (where e.first_resolved is not null)::int as resolved,
-          count(*) filter (where e.first_resolved is not null and (e.first_resolve_breach is null or e.first_resolve_breach > e.first_resolved))::int as resolved_on_time,
+          count(*) filter (where c.first_acknowledged_at <= c.created_at + ${ACKNOWLEDGE_WITHIN})::int as acknowledged_within_24h,
+          count(*) filter (where c.first_resolved_at is not null)::int as resolved,
+          count(*) filter (where c.first_resolved_at is not null and (c.first_resolve_breach_at is null or c.first_resolve_breach_at > c.first_resolved_at))::int as resolved_on_time,
           count(*) filter (where c.status in ('resolved', 'closed'))::int as resolved_or_closed,
-          coalesce(sum(e.ratings), 0)::int as ratings,
-          coalesce(sum(e.satisfied), 0)::int as satisfied,
-          count(*) filter (where e.reopened)::int as reopened,
+          coalesce(sum(c.ratings), 0)::int as ratings,
+          coalesce(sum(c.satisfied_ratings), 0)::int as satisfied,
+          count(*) filter (where c.reopened)::int as reopened,
           count(*) filter (where c.linked_case_id is not null)::int as repeat
         from cases c
-        cross join lateral (
-          select
-            min(ev.at) filter (where ev.type = 'status_changed' and ev.data->>'action' in ('accept', 'reject')) as first_ack,
-            min(ev.at) filter (where ev.type = 'status_changed' and ev.data->>'action' = 'resolve') as first_resolved,
-            min(ev.at) filter (where ev.type = 'sla_breached' and ev.data->>'clock' = 'resolve') as first_resolve_breach,
-            count(*) filter (where ev.type = 'rated') as ratings,
-            count(*) filter (where ev.type = 'rated' and ev.data->>'satisfied' = 'true') as satisfied,
-            bool_or(ev.type = 'status_changed' and ev.data->>'action' = 'reopen') as reopened
-          from case_events ev
-          where ev.case_id = c.id and ${REPORT_EVENTS}
-        ) e
         where ${scoped(selection, 'period')}
         group by grouping sets (${groupingSets})`;
       type Row = Record<string, unknown> & { received: number; acknowledged_within_24h: number; resolved: number; resolved_on_time: number; resolved_or_closed: number; ratings: number; satisfied: number; reopened: number; repeat: number };
@@ -102,13 +86,9 @@ export function reportRepository(db: Database): ReportRepository {
       const found = await rows<{ category: string; department_id: string | null; channel: string; type: string; severity: string; created_ms: number; resolved_ms: number }>(
         db,
         sql`
-          select c.category, c.department_id, c.channel, c.type, c.severity, ${epochMs(sql`c.created_at`)} as created_ms, ${epochMs(sql`r.first_resolved`)} as resolved_ms
+          select c.category, c.department_id, c.channel, c.type, c.severity, ${epochMs(sql`c.created_at`)} as created_ms, ${epochMs(sql`c.first_resolved_at`)} as resolved_ms
           from cases c
-          cross join lateral (
-            select min(ev.at) as first_resolved from case_events ev
-            where ev.case_id = c.id and ev.type = 'status_changed' and ev.data->>'action' = 'resolve'
-          ) r
-          where ${scoped(selection, 'period')} and r.first_resolved is not null`,
+          where ${scoped(selection, 'period')} and c.first_resolved_at is not null`,
       );
       return found.map(
         (row): HandlingTimeRow => ({

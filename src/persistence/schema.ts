@@ -96,6 +96,17 @@ export const cases = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     version: integer('version').notNull().default(1),
+    // What the reports count, kept from the case's events as they are appended (report-facts.ts),
+    // so a month's figures read the case rows alone. Not part of the domain's Case: only
+    // caseEventRepository.append writes them, never a save of the case.
+    /** The first accept or reject. */
+    firstAcknowledgedAt: timestamp('first_acknowledged_at', { withTimezone: true, mode: 'date' }),
+    firstResolvedAt: timestamp('first_resolved_at', { withTimezone: true, mode: 'date' }),
+    /** The first breach of the resolve limit. */
+    firstResolveBreachAt: timestamp('first_resolve_breach_at', { withTimezone: true, mode: 'date' }),
+    ratings: integer('ratings').notNull().default(0),
+    satisfiedRatings: integer('satisfied_ratings').notNull().default(0),
+    reopened: boolean('reopened').notNull().default(false),
   },
   (t) => [
     uniqueIndex('cases_number_key').on(t.number),
@@ -133,10 +144,6 @@ export const caseEvents = pgTable(
   },
   (t) => [
     index('case_events_case_idx').on(t.caseId, t.id),
-    // The events a report counts, readable without the table; the predicate is REPORT_EVENTS in report.repository.ts, word for word.
-    index('case_events_report_idx')
-      .on(t.caseId, t.type, t.at, t.data)
-      .where(sql`${t.type} = 'rated' or (${t.type} = 'sla_breached' and ${t.data}->>'clock' = 'resolve') or (${t.type} = 'status_changed' and ${t.data}->>'action' in ('accept', 'reject', 'resolve', 'reopen'))`),
   ],
 );
 

@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import type { Store } from '../../src/application/ports';
+import { RECOMPUTE_REPORT_FACTS_SQL } from '../../src/persistence/report-facts';
 import { createStore } from '../../src/persistence/store';
 import { openDatabase } from '../../src/persistence/database';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases';
@@ -84,6 +86,96 @@ describe.each(DATABASE_KINDS)('repositories on %s', (kind) => {
       ['submitted', 'complainant', { number: record.number }],
       ['note', 'system', { text: '已电话联系' }],
     ]);
+  });
+
+  describe('report facts on the case row', () => {
+    const at = (iso: string) => new Date(iso);
+    const factsOf = async (caseId: string) => {
+      const { rows } = (await database.db.execute(
+        sql`select (extract(epoch from first_acknowledged_at) * 1000)::float8 as ack, (extract(epoch from first_resolved_at) * 1000)::float8 as resolved,
+                   (extract(epoch from first_resolve_breach_at) * 1000)::float8 as breach, ratings, satisfied_ratings, reopened
+            from cases where id = ${caseId}`,
+      )) as unknown as { rows: Array<{ ack: number | null; resolved: number | null; breach: number | null; ratings: number; satisfied_ratings: number; reopened: boolean }> };
+      const row = rows[0]!;
+      const instant = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+      return { acknowledgedAt: instant(row.ack), resolvedAt: instant(row.resolved), resolveBreachAt: instant(row.breach), ratings: row.ratings, satisfiedRatings: row.satisfied_ratings, reopened: row.reopened };
+    };
+    const system = { kind: 'system' as const };
+
+    it('follow the events as they are appended, whatever their order, and survive a save of the case', async () => {
+      const record = buildCase();
+      await store.cases.insert(record);
+      expect(await factsOf(record.id)).toEqual({ acknowledgedAt: null, resolvedAt: null, resolveBreachAt: null, ratings: 0, satisfiedRatings: 0, reopened: false });
+      await store.events.append([
+        { caseId: record.id, at: at('2026-11-02T02:00:00Z'), type: 'status_changed', actor: system, data: { action: 'accept' } },
+        { caseId: record.id, at: at('2026-11-02T02:30:00Z'), type: 'sla_breached', actor: system, data: { clock: 'acknowledge' } },
+        { caseId: record.id, at: at('2026-11-03T02:00:00Z'), type: 'replied', actor: system, data: { text: '已核实' } },
+      ]);
+      const loaded = (await store.cases.get(record.id))!;
+      await store.events.append([
+        { caseId: record.id, at: at('2026-11-05T02:00:00Z'), type: 'sla_breached', actor: system, data: { clock: 'resolve' } },
+        { caseId: record.id, at: at('2026-11-06T02:00:00Z'), type: 'status_changed', actor: system, data: { action: 'resolve' } },
+        { caseId: record.id, at: at('2026-11-07T02:00:00Z'), type: 'rated', actor: system, data: { satisfied: false, score: 2 } },
+        { caseId: record.id, at: at('2026-11-07T02:00:00Z'), type: 'status_changed', actor: system, data: { action: 'reopen' } },
+      ]);
+      // A save over what was read before the last events must not write the old facts back.
+      expect(await store.cases.update({ ...loaded, status: 'reopened' })).toBe(true);
+      await store.events.append([
+        { caseId: record.id, at: at('2026-11-09T02:00:00Z'), type: 'status_changed', actor: system, data: { action: 'resolve' } },
+        { caseId: record.id, at: at('2026-11-10T02:00:00Z'), type: 'rated', actor: system, data: { satisfied: true, score: 5 } },
+        // Appended late but earlier in time: the first accept is the earliest, not the first written.
+        { caseId: record.id, at: at('2026-11-01T09:00:00Z'), type: 'status_changed', actor: system, data: { action: 'reject' } },
+      ]);
+      expect(await factsOf(record.id)).toEqual({
+        acknowledgedAt: '2026-11-01T09:00:00.000Z',
+        resolvedAt: '2026-11-06T02:00:00.000Z',
+        resolveBreachAt: '2026-11-05T02:00:00.000Z',
+        ratings: 2,
+        satisfiedRatings: 1,
+        reopened: true,
+      });
+    });
+
+    it('are recomputed from the timeline (migration 0005, bulk seeds) exactly as append keeps them', async () => {
+      const timelines: Array<Array<[string, string, Record<string, unknown>]>> = [
+        [],
+        [['2026-11-02T02:00:00Z', 'status_changed', { action: 'reject' }]],
+        [
+          ['2026-11-02T02:00:00Z', 'status_changed', { action: 'accept' }],
+          ['2026-11-02T03:00:00Z', 'status_changed', { action: 'startInvestigation' }],
+          ['2026-11-04T02:00:00Z', 'sla_breached', { clock: 'resolve' }],
+          ['2026-11-04T09:00:00Z', 'sla_breached', { clock: 'resolve' }],
+          ['2026-11-05T02:00:00Z', 'status_changed', { action: 'resolve' }],
+          ['2026-11-06T02:00:00Z', 'rated', { satisfied: false }],
+          ['2026-11-06T02:00:00Z', 'status_changed', { action: 'reopen' }],
+          ['2026-11-07T02:00:00Z', 'status_changed', { action: 'resolve' }],
+          ['2026-11-08T02:00:00Z', 'rated', { satisfied: true }],
+        ],
+        [
+          ['2026-11-02T02:00:00Z', 'sla_breached', { clock: 'acknowledge' }],
+          ['2026-11-03T02:00:00Z', 'status_changed', { action: 'accept' }],
+          ['2026-11-03T05:00:00Z', 'status_changed', { action: 'resolve' }],
+          ['2026-11-04T02:00:00Z', 'rated', { satisfied: 'true' }],
+        ],
+      ];
+      const ids: string[] = [];
+      for (const timeline of timelines) {
+        const record = buildCase();
+        await store.cases.insert(record);
+        for (const [when, type, data] of timeline) await store.events.append([{ caseId: record.id, at: at(when), type, actor: system, data }]);
+        ids.push(record.id);
+      }
+      const kept = await Promise.all(ids.map(factsOf));
+      const idList = sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `);
+      await database.db.execute(
+        sql`update cases set first_acknowledged_at = null, first_resolved_at = null, first_resolve_breach_at = null, ratings = 0, satisfied_ratings = 0, reopened = false where id in (${idList})`,
+      );
+      await database.db.execute(sql.raw(RECOMPUTE_REPORT_FACTS_SQL));
+      expect(await Promise.all(ids.map(factsOf))).toEqual(kept);
+      expect(kept[2]).toEqual({ acknowledgedAt: '2026-11-02T02:00:00.000Z', resolvedAt: '2026-11-05T02:00:00.000Z', resolveBreachAt: '2026-11-04T02:00:00.000Z', ratings: 2, satisfiedRatings: 1, reopened: true });
+      // Only a true rating is a satisfied one.
+      expect(kept[3]).toMatchObject({ ratings: 1, satisfiedRatings: 0 });
+    });
   });
 
   it('records a chat identity once and refreshes its name and script', async () => {
