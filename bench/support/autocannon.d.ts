@@ -37,6 +37,10 @@ declare module 'autocannon' {
     duration: number;
     '2xx': number;
   }
-  function autocannon(options: AutocannonOptions): Promise<AutocannonResult>;
+  /** The running bench: awaiting it gives the result; it reports each request as it happens. */
+  interface AutocannonRun extends Promise<AutocannonResult> {
+    on(event: 'start' | 'response', listener: () => void): this;
+  }
+  function autocannon(options: AutocannonOptions): AutocannonRun;
   export = autocannon;
 }
