@@ -3,13 +3,15 @@ import { startFakeWechatApi } from '../test/support/fake-wechat-api';
 import { asDeployed, startChildServer, type ChildServer } from './support/app-process';
 import { ms, perSecond, type Bench, type BenchOutcome, type BenchScale } from './support/report';
 import { benchServices, countCases } from './support/services';
-import { INTAKE_LINES, intakeTraffic, runLoad, TELEGRAM_SECRET, WECHAT_TOKEN, type LoadFigures, type WebhookRequest } from './support/traffic';
+import { INTAKE_LINES, intakeTraffic, runAtRate, runLoad, TELEGRAM_SECRET, WECHAT_TOKEN, type LoadFigures, type WebhookRequest } from './support/traffic';
 
 const USERS = 2000;
 const FIXED_RATE = 500;
 // Every message of an intake but the last: the load stays mid-intake and files no case.
 const MID_INTAKE = INTAKE_LINES.slice(0, -1);
 const P99_TARGET_MS = 50;
+// Connections open at most during the steady phase; Telegram itself opens up to 40 by default.
+const RATE_SOCKETS = 64;
 const REDIS_DB = 13;
 
 type Channel = 'telegram' | 'wechat';
@@ -42,8 +44,8 @@ async function runWebhookBench(channel: Channel, scale: BenchScale): Promise<Ben
     full: phase(channel, users, firstUserId + 100_000),
     atRate: phase(channel, Math.round((FIXED_RATE * rateSeconds) / MID_INTAKE.length), firstUserId + 200_000),
   });
-  const load = (url: string, work: { make: () => WebhookRequest; amount: number }, extra: { connections: number; overallRate?: number }) =>
-    runLoad({ url, make: work.make, amount: work.amount, durationSeconds: 600, ...extra });
+  const load = (url: string, work: { make: () => WebhookRequest; amount: number }) => runLoad({ url, make: work.make, amount: work.amount, durationSeconds: 600, connections });
+  const atRate = (url: string, work: { make: () => WebhookRequest; amount: number }) => runAtRate({ url, make: work.make, amount: work.amount, rate: FIXED_RATE, maxSockets: RATE_SOCKETS });
   let server: ChildServer | undefined;
   try {
     server = await startChildServer({
@@ -63,9 +65,11 @@ async function runWebhookBench(channel: Channel, scale: BenchScale): Promise<Ben
     const sample = await fetch(`${server.url}${probe.path}`, { method: 'POST', headers: probe.headers, body: probe.body });
     const replyBytes = Buffer.byteLength(await sample.text());
     const forApp = phases(1_000_000);
-    await load(server.url, forApp.warmUp, { connections });
-    const app = await load(server.url, forApp.full, { connections });
-    const appAtRate = await load(server.url, forApp.atRate, { connections: 64, overallRate: FIXED_RATE });
+    await load(server.url, forApp.warmUp);
+    const appCpuBefore = server.cpuMs();
+    const app = await load(server.url, forApp.full);
+    const appCpuMs = (server.cpuMs() - appCpuBefore) / app.requests;
+    const appAtRate = await atRate(server.url, forApp.atRate);
     const appRss = server.rssBytes();
     await server.stop();
     server = undefined;
@@ -73,9 +77,11 @@ async function runWebhookBench(channel: Channel, scale: BenchScale): Promise<Ben
 
     server = await startChildServer({ script: 'bench/support/bare-server.ts', env: { BARE_WECHAT_REPLY_BYTES: String(replyBytes) } });
     const forBare = phases(5_000_000);
-    await load(server.url, forBare.warmUp, { connections });
-    const bare = await load(server.url, forBare.full, { connections });
-    const bareAtRate = await load(server.url, forBare.atRate, { connections: 64, overallRate: FIXED_RATE });
+    await load(server.url, forBare.warmUp);
+    const bareCpuBefore = server.cpuMs();
+    const bare = await load(server.url, forBare.full);
+    const bareCpuMs = (server.cpuMs() - bareCpuBefore) / bare.requests;
+    const bareAtRate = await atRate(server.url, forBare.atRate);
     await server.stop();
     server = undefined;
 
@@ -98,14 +104,22 @@ async function runWebhookBench(channel: Channel, scale: BenchScale): Promise<Ben
           pass: null,
         },
         {
-          row: `${label}: p99 at ${FIXED_RATE} msg/s (achieved ${perSecond(appAtRate.rps)})`,
+          // Steadier than the latencies on a shared machine: what each message costs the server process.
+          row: `${label}: CPU time of the server process per message (full load)`,
+          figure: ms(appCpuMs),
+          baseline: ms(bareCpuMs),
+          target: '—',
+          pass: null,
+        },
+        {
+          row: `${label}: p99 at a steady ${FIXED_RATE} msg/s (achieved ${perSecond(appAtRate.rps)})`,
           figure: `${ms(appAtRate.p99Ms)} (p50 ${ms(appAtRate.p50Ms)})${failures(appAtRate)}`,
           baseline: `${ms(bareAtRate.p99Ms)} (p50 ${ms(bareAtRate.p50Ms)})`,
           target: `< ${P99_TARGET_MS} ms`,
           pass: appAtRate.p99Ms < P99_TARGET_MS && appAtRate.rps >= FIXED_RATE * 0.95 && appAtRate.errors + appAtRate.non2xx === 0,
         },
       ],
-      details: { users, connections, messagesPerPhase: { full: forApp.full.amount, atRate: forApp.atRate.amount }, fixedRate: FIXED_RATE, replyBytes, app, appAtRate, bare, bareAtRate, appRssBytes: appRss, casesFiled: cases },
+      details: { users, connections, messagesPerPhase: { full: forApp.full.amount, atRate: forApp.atRate.amount }, fixedRate: FIXED_RATE, rateSockets: RATE_SOCKETS, replyBytes, app, appAtRate, bare, bareAtRate, cpuMsPerMessage: { app: appCpuMs, bare: bareCpuMs }, appRssBytes: appRss, casesFiled: cases },
     };
   } finally {
     await server?.stop();

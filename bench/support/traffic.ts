@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { Agent, request as httpRequest } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { sha1Signature } from '../../src/channels/wechat-crypto/wechat-crypto';
+import { percentile } from './report';
 
 /** One whole intake, message by message; a user who finishes starts the next one. */
 export const INTAKE_LINES = ['我要投诉', '配送', '包裹已经三天没有送到，客服电话也打不通', '昨天', '人民路', '跳过', '退款', '匿名', '确认提交'] as const;
@@ -74,14 +77,13 @@ export interface LoadFigures {
   non2xx: number;
 }
 
-/** autocannon against `url`, each request made by `make`; `overallRate` fixes the offered rate, `amount` stops after that many. */
-export async function runLoad(options: { url: string; make: () => WebhookRequest; connections: number; durationSeconds: number; amount?: number; overallRate?: number }): Promise<LoadFigures> {
+/** autocannon against `url` as fast as `connections` allow, each request made by `make`; `amount` stops after that many. */
+export async function runLoad(options: { url: string; make: () => WebhookRequest; connections: number; durationSeconds: number; amount?: number }): Promise<LoadFigures> {
   const run = autocannon({
     url: options.url,
     connections: options.connections,
     duration: options.durationSeconds,
     timeout: 30,
-    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     ...(options.amount ? { amount: options.amount } : {}),
     requests: [
       {
@@ -111,4 +113,50 @@ export async function runLoad(options: { url: string; make: () => WebhookRequest
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
   };
+}
+
+/**
+ * A steady, open load: request i leaves at start + i / rate whether or not earlier ones were
+ * answered, as messages from many people do, and its latency counts from that moment, so an answer
+ * that holds later requests back shows in their figures too. (autocannon's overallRate is not
+ * this: each connection sends its share of a second back to back at every one-second tick, a
+ * burst of the whole second's load, and its latency correction counts each slow answer many times.)
+ */
+export async function runAtRate(options: { url: string; make: () => WebhookRequest; rate: number; amount: number; maxSockets: number }): Promise<LoadFigures> {
+  const target = new URL(options.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets });
+  const latencies: number[] = [];
+  let errors = 0;
+  let non2xx = 0;
+  let lastAnswerAt = 0;
+  const send = (scheduledAt: number) =>
+    new Promise<void>((resolve) => {
+      const made = options.make();
+      const headers = { ...made.headers, 'content-length': String(Buffer.byteLength(made.body)) };
+      const sent = httpRequest({ agent, host: target.hostname, port: target.port, path: made.path, method: 'POST', headers }, (response) => {
+        response.resume();
+        response.on('end', () => {
+          lastAnswerAt = performance.now();
+          latencies.push(lastAnswerAt - scheduledAt);
+          if ((response.statusCode ?? 0) >= 300) non2xx++;
+          resolve();
+        });
+      });
+      sent.setTimeout(30_000, () => sent.destroy(new Error('no answer in 30 s')));
+      sent.on('error', () => {
+        errors++;
+        resolve();
+      });
+      sent.end(made.body);
+    });
+  const answers: Promise<void>[] = [];
+  const startedAt = performance.now();
+  const due = (n: number) => startedAt + (n * 1000) / options.rate;
+  while (answers.length < options.amount) {
+    while (answers.length < options.amount && due(answers.length) <= performance.now()) answers.push(send(due(answers.length)));
+    await sleep(1);
+  }
+  await Promise.all(answers);
+  agent.destroy();
+  return { requests: latencies.length, rps: latencies.length / ((lastAnswerAt - startedAt) / 1000), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors, non2xx };
 }
