@@ -15,6 +15,8 @@ export interface ChildServer {
   child: ChildProcess;
   /** Resident set size of the process now, from /proc (Linux). */
   rssBytes(): number;
+  /** CPU time (user + system) the process has used so far, in ms, from /proc (Linux). */
+  cpuMs(): number;
   /** What it printed on stderr so far (start-up failures, crashes). */
   stderr(): string;
   /** The last 20 kB it printed on stdout (its pino log), with `captureStdout`; '' without. */
@@ -90,6 +92,12 @@ export async function startChildServer(options: {
     exited,
     stderr: () => stderr,
     stdout: () => stdout,
+    cpuMs() {
+      // Fields 14 and 15 after the parenthesised command name: utime and stime, in clock ticks
+      // of 1/100 s (USER_HZ, fixed at 100 in what Linux shows to user space).
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /su, '').split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
     rssBytes() {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];

@@ -25,7 +25,7 @@ export interface Bench {
   run(scale: BenchScale): Promise<BenchOutcome>;
 }
 
-export const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
+export const ms = (value: number) => `${value.toFixed(value < 1 ? 2 : value < 10 ? 1 : 0)} ms`;
 export const perSecond = (value: number) => `${value.toFixed(value < 100 ? 1 : 0)}/s`;
 export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 export const sleep = (msToWait: number) => new Promise((resolve) => setTimeout(resolve, msToWait));
