@@ -54,7 +54,7 @@ export interface RunningApp {
 // Reminders are due hours after the last message; a minute's delay does not matter.
 const REMINDER_SWEEP_MS = 60_000;
 // Telegram answers 429 to more than 30 messages in any rolling second overall, or more than 1 a
-// second to one chat (PROTOCOLS.md). The worker's pacer counts over rolling windows with a 20 ms
+// second to one chat (PROTOCOLS.md). The worker's pacer counts over rolling windows with a 30 ms
 // margin and spaces sends evenly, so Telegram's own figures can be used: about 29/s, zero 429s in
 // bench/outbound.bench.ts. A personal WeChat account driven by wechaty is restricted when it sends
 // fast; WeCom silently drops more than about 30 messages a minute to one member.
