@@ -1,4 +1,5 @@
 import type * as OpenCCModule from 'opencc-js' with { 'resolution-mode': 'import' };
+import { PackedTrie } from './packed-trie';
 
 // opencc-js is an ES module with a CommonJS build; only its types need the ESM resolution.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -23,7 +24,9 @@ interface Preset {
  * same for every simplified→traditional direction: the phrase + character trie (≈ 45 MB) and the
  * phrase segmentation trie (≈ 40 MB) serve cn→t, cn→tw, cn→hk and cn→twp alike. The app needs
  * seven directions (script detection, search, rendering), which cost ≈ 200 MB built one by one
- * and ≈ 90 MB here. The composition is opencc-js 1.4's own (`Locale.configs`: normalize, segment
+ * and ≈ 90 MB shared; as PackedTries (packed-trie.ts: strings and typed arrays instead of a `Map`
+ * per node) they take ≈ 1 MB of heap and nothing for the garbage collector to walk. The
+ * composition is opencc-js 1.4's own (`Locale.configs`: normalize, segment
  * by phrases, run each segment through the conversion chain); test/i18n/opencc.test.ts checks
  * that every direction converts exactly like `OpenCC.Converter`.
  *
@@ -72,7 +75,7 @@ function trieOf(group: Group): Trie {
   const key = group.map(dictId).join(',');
   let trie = tries.get(key);
   if (!trie) {
-    trie = new OpenCC.Trie();
+    trie = new PackedTrie();
     trie.loadDictGroup(group);
     tries.set(key, trie);
   }
