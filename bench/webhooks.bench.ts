@@ -3,7 +3,7 @@ import { startFakeWechatApi } from '../test/support/fake-wechat-api';
 import { asDeployed, startChildServer, type ChildServer } from './support/app-process';
 import { ms, perSecond, type Bench, type BenchOutcome, type BenchScale } from './support/report';
 import { benchServices, countCases } from './support/services';
-import { INTAKE_LINES, intakeTraffic, runAtRate, runLoad, TELEGRAM_SECRET, WECHAT_TOKEN, type LoadFigures, type WebhookRequest } from './support/traffic';
+import { INTAKE_LINES, intakeTraffic, runLoad, runSchedule, staggeredIntakes, TELEGRAM_SECRET, WECHAT_TOKEN, webhookMessages, type LoadFigures, type WebhookRequest } from './support/traffic';
 
 const USERS = 2000;
 const FIXED_RATE = 500;
@@ -12,6 +12,8 @@ const MID_INTAKE = INTAKE_LINES.slice(0, -1);
 const P99_TARGET_MS = 50;
 // Connections open at most during the steady phase; Telegram itself opens up to 40 by default.
 const RATE_SOCKETS = 64;
+// Between one person's messages in the steady phase: someone tapping the choices quickly.
+const PERSON_GAP_MS = 1000;
 const REDIS_DB = 13;
 
 type Channel = 'telegram' | 'wechat';
@@ -42,10 +44,13 @@ async function runWebhookBench(channel: Channel, scale: BenchScale): Promise<Ben
   const phases = (firstUserId: number) => ({
     warmUp: phase(channel, 250, firstUserId),
     full: phase(channel, users, firstUserId + 100_000),
-    atRate: phase(channel, Math.round((FIXED_RATE * rateSeconds) / MID_INTAKE.length), firstUserId + 200_000),
+    atRate: staggeredIntakes({ rate: FIXED_RATE, steadyMs: rateSeconds * 1000, gapMs: PERSON_GAP_MS, firstUserId: firstUserId + 200_000, lines: MID_INTAKE }),
   });
+  const messages = webhookMessages();
+  const make = (userId: number, text: string) => (channel === 'telegram' ? messages.telegram(userId, text) : messages.wechat(userId, text));
   const load = (url: string, work: { make: () => WebhookRequest; amount: number }) => runLoad({ url, make: work.make, amount: work.amount, durationSeconds: 600, connections });
-  const atRate = (url: string, work: { make: () => WebhookRequest; amount: number }) => runAtRate({ url, make: work.make, amount: work.amount, rate: FIXED_RATE, maxSockets: RATE_SOCKETS });
+  const atRate = (url: string, work: ReturnType<typeof staggeredIntakes>) =>
+    runSchedule({ url, messages: work.messages, make, fromMs: work.steadyFromMs, toMs: work.steadyToMs, maxSockets: RATE_SOCKETS });
   let server: ChildServer | undefined;
   try {
     server = await startChildServer({
@@ -112,14 +117,14 @@ async function runWebhookBench(channel: Channel, scale: BenchScale): Promise<Ben
           pass: null,
         },
         {
-          row: `${label}: p99 at a steady ${FIXED_RATE} msg/s (achieved ${perSecond(appAtRate.rps)})`,
+          row: `${label}: p99 at a steady ${FIXED_RATE} msg/s, people at every step (achieved ${perSecond(appAtRate.rps)})`,
           figure: `${ms(appAtRate.p99Ms)} (p50 ${ms(appAtRate.p50Ms)})${failures(appAtRate)}`,
           baseline: `${ms(bareAtRate.p99Ms)} (p50 ${ms(bareAtRate.p50Ms)})`,
           target: `< ${P99_TARGET_MS} ms`,
           pass: appAtRate.p99Ms < P99_TARGET_MS && appAtRate.rps >= FIXED_RATE * 0.95 && appAtRate.errors + appAtRate.non2xx === 0,
         },
       ],
-      details: { users, connections, messagesPerPhase: { full: forApp.full.amount, atRate: forApp.atRate.amount }, fixedRate: FIXED_RATE, rateSockets: RATE_SOCKETS, replyBytes, app, appAtRate, bare, bareAtRate, cpuMsPerMessage: { app: appCpuMs, bare: bareCpuMs }, appRssBytes: appRss, casesFiled: cases },
+      details: { users, connections, messagesPerPhase: { full: forApp.full.amount, atRate: forApp.atRate.messages.length, atRateCounted: appAtRate.requests }, atRateUsers: forApp.atRate.users, personGapMs: PERSON_GAP_MS, fixedRate: FIXED_RATE, rateSockets: RATE_SOCKETS, replyBytes, app, appAtRate, bare, bareAtRate, cpuMsPerMessage: { app: appCpuMs, bare: bareCpuMs }, appRssBytes: appRss, casesFiled: cases },
     };
   } finally {
     await server?.stop();

@@ -18,6 +18,23 @@ export interface WebhookRequest {
   body: string;
 }
 
+/** Webhook requests for a message from a user, as Telegram and WeChat send them. */
+export function webhookMessages(options: { firstUpdateId?: number } = {}) {
+  let updateId = options.firstUpdateId ?? 1 + Math.floor(Math.random() * 1e9);
+  let msgId = BigInt(Date.now()) * 1000n;
+  return {
+    telegram(userId: number, text: string): WebhookRequest {
+      const date = Math.floor(Date.now() / 1000);
+      const from = { id: userId, is_bot: false, first_name: `用户${userId}`, language_code: 'zh-hans' };
+      const update = { update_id: updateId++, message: { message_id: updateId, from, chat: { id: userId, type: 'private', first_name: from.first_name }, date, text } };
+      return { path: '/telegram/webhook', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': TELEGRAM_SECRET }, body: JSON.stringify(update) };
+    },
+    wechat(userId: number, text: string): WebhookRequest {
+      return signedWechat(`o${userId}`, plainTextXml(`o${userId}`, text, String(msgId++)));
+    },
+  };
+}
+
 /**
  * Request n goes to user n mod users, who is at step ⌊n / users⌋ of the intake: with more users
  * than connections, no user has two messages in flight and each sees its messages in order.
@@ -30,9 +47,8 @@ export function intakeTraffic(options: {
   firstUpdateId?: number;
 }) {
   const lines = options.lines ?? INTAKE_LINES;
+  const messages = webhookMessages(options);
   let sent = 0;
-  let updateId = options.firstUpdateId ?? 1 + Math.floor(Math.random() * 1e9);
-  let msgId = BigInt(Date.now()) * 1000n;
   const next = () => {
     const n = sent++;
     return { userId: options.firstUserId + (n % options.users), text: lines[Math.floor(n / options.users) % lines.length]! };
@@ -43,16 +59,42 @@ export function intakeTraffic(options: {
     },
     telegram(): WebhookRequest {
       const { userId, text } = next();
-      const date = Math.floor(Date.now() / 1000);
-      const from = { id: userId, is_bot: false, first_name: `用户${userId}`, language_code: 'zh-hans' };
-      const update = { update_id: updateId++, message: { message_id: updateId, from, chat: { id: userId, type: 'private', first_name: from.first_name }, date, text } };
-      return { path: '/telegram/webhook', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': TELEGRAM_SECRET }, body: JSON.stringify(update) };
+      return messages.telegram(userId, text);
     },
     wechat(): WebhookRequest {
       const { userId, text } = next();
-      return signedWechat(`o${userId}`, plainTextXml(`o${userId}`, text, String(msgId++)));
+      return messages.wechat(userId, text);
     },
   };
+}
+
+/** A message due `atMs` after the start of a scheduled load; made when it is sent. */
+export interface ScheduledMessage {
+  atMs: number;
+  userId: number;
+  text: string;
+}
+
+/**
+ * People who start an intake one after another and each send its lines about `gapMs` apart, so that at
+ * any moment the messages in flight are at every step of the intake, as they are from people who
+ * came at different times. `rate` messages a second arrive from when the first person sends their
+ * last line (`steadyFromMs`) for `steadyMs`; before it the load ramps up, after it down.
+ */
+export function staggeredIntakes(options: { rate: number; steadyMs: number; gapMs: number; firstUserId: number; lines: readonly string[] }) {
+  const steps = options.lines.length;
+  const arrivalEveryMs = (1000 * steps) / options.rate;
+  // About gapMs, chosen so that no two messages are due at once: line k of person u is due at
+  // (u + k·n)·arrival + k·arrival/steps, every message in a slot of its own, 1/rate apart.
+  const gapMs = Math.round(options.gapMs / arrivalEveryMs) * arrivalEveryMs + arrivalEveryMs / steps;
+  const rampMs = (steps - 1) * gapMs;
+  const users = Math.round((rampMs + options.steadyMs) / arrivalEveryMs);
+  const messages: ScheduledMessage[] = [];
+  for (let u = 0; u < users; u++) {
+    options.lines.forEach((text, step) => messages.push({ atMs: u * arrivalEveryMs + step * gapMs, userId: options.firstUserId + u, text }));
+  }
+  messages.sort((a, b) => a.atMs - b.atMs);
+  return { messages, users, steadyFromMs: rampMs, steadyToMs: rampMs + options.steadyMs };
 }
 
 export function plainTextXml(openid: string, content: string, msgId: string): string {
@@ -116,47 +158,60 @@ export async function runLoad(options: { url: string; make: () => WebhookRequest
 }
 
 /**
- * A steady, open load: request i leaves at start + i / rate whether or not earlier ones were
- * answered, as messages from many people do, and its latency counts from that moment, so an answer
- * that holds later requests back shows in their figures too. (autocannon's overallRate is not
- * this: each connection sends its share of a second back to back at every one-second tick, a
- * burst of the whole second's load, and its latency correction counts each slow answer many times.)
+ * An open load: each message leaves at its time whether or not earlier ones were answered, as
+ * messages from many people do, and its latency counts from that time, so an answer that holds
+ * later requests back shows in their figures too. Figures cover the messages due in
+ * [fromMs, toMs). (autocannon's overallRate is not this: each connection sends its share of a
+ * second back to back at every one-second tick, a burst of the whole second's load, and its
+ * latency correction counts each slow answer many times.)
  */
-export async function runAtRate(options: { url: string; make: () => WebhookRequest; rate: number; amount: number; maxSockets: number }): Promise<LoadFigures> {
+export async function runSchedule(options: {
+  url: string;
+  messages: readonly ScheduledMessage[];
+  make: (userId: number, text: string) => WebhookRequest;
+  fromMs: number;
+  toMs: number;
+  maxSockets: number;
+}): Promise<LoadFigures> {
   const target = new URL(options.url);
   const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets });
   const latencies: number[] = [];
   let errors = 0;
   let non2xx = 0;
   let lastAnswerAt = 0;
-  const send = (scheduledAt: number) =>
+  const startedAt = performance.now();
+  const send = (message: ScheduledMessage) =>
     new Promise<void>((resolve) => {
-      const made = options.make();
+      const counted = message.atMs >= options.fromMs && message.atMs < options.toMs;
+      const made = options.make(message.userId, message.text);
       const headers = { ...made.headers, 'content-length': String(Buffer.byteLength(made.body)) };
       const sent = httpRequest({ agent, host: target.hostname, port: target.port, path: made.path, method: 'POST', headers }, (response) => {
         response.resume();
         response.on('end', () => {
-          lastAnswerAt = performance.now();
-          latencies.push(lastAnswerAt - scheduledAt);
-          if ((response.statusCode ?? 0) >= 300) non2xx++;
+          if (counted) {
+            lastAnswerAt = performance.now();
+            latencies.push(lastAnswerAt - (startedAt + message.atMs));
+            if ((response.statusCode ?? 0) >= 300) non2xx++;
+          }
           resolve();
         });
       });
       sent.setTimeout(30_000, () => sent.destroy(new Error('no answer in 30 s')));
       sent.on('error', () => {
-        errors++;
+        if (counted) errors++;
         resolve();
       });
       sent.end(made.body);
     });
   const answers: Promise<void>[] = [];
-  const startedAt = performance.now();
-  const due = (n: number) => startedAt + (n * 1000) / options.rate;
-  while (answers.length < options.amount) {
-    while (answers.length < options.amount && due(answers.length) <= performance.now()) answers.push(send(due(answers.length)));
+  const { messages } = options;
+  while (answers.length < messages.length) {
+    const now = performance.now() - startedAt;
+    while (answers.length < messages.length && messages[answers.length]!.atMs <= now) answers.push(send(messages[answers.length]!));
     await sleep(1);
   }
   await Promise.all(answers);
   agent.destroy();
-  return { requests: latencies.length, rps: latencies.length / ((lastAnswerAt - startedAt) / 1000), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors, non2xx };
+  const seconds = (lastAnswerAt - (startedAt + options.fromMs)) / 1000;
+  return { requests: latencies.length, rps: latencies.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors, non2xx };
 }
