@@ -91,10 +91,18 @@ cross join lateral (values
 where e.at is not null
 order by e.at`;
 
+/** Runs one seeding step, saying what it does and, when done, how long it took: they take minutes. */
+async function step(label: string, work: () => Promise<unknown>): Promise<void> {
+  process.stdout.write(`  ${label}…`);
+  const started = performance.now();
+  await work();
+  process.stdout.write(` ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+}
+
 /** Inserts `total` cases (see SEED_CASES_SQL) in one statement and analyzes the table. */
 export async function seedCases(sql: Client, total: number): Promise<void> {
-  await sql.query(SEED_CASES_SQL, [total]);
-  await sql.query('vacuum analyze cases');
+  await step(`seeding ${total.toLocaleString('en')} cases`, () => sql.query(SEED_CASES_SQL, [total]));
+  await step('analyzing them', () => sql.query('vacuum analyze cases'));
 }
 
 /**
@@ -105,11 +113,11 @@ export async function seedCaseEvents(sql: Client): Promise<void> {
   // The case ids come from the cases table itself: skipping the foreign-key trigger saves a lookup per event.
   await sql.query(`set session_replication_role = replica`);
   try {
-    await sql.query(SEED_EVENTS_SQL);
+    await step('seeding their timelines', () => sql.query(SEED_EVENTS_SQL));
   } finally {
     await sql.query(`set session_replication_role = default`);
   }
-  await sql.query('vacuum analyze case_events');
-  await sql.query(RECOMPUTE_REPORT_FACTS_SQL);
-  await sql.query('vacuum analyze cases');
+  await step('analyzing them', () => sql.query('vacuum analyze case_events'));
+  await step('computing the report facts on the cases', () => sql.query(RECOMPUTE_REPORT_FACTS_SQL));
+  await step('analyzing them', () => sql.query('vacuum analyze cases'));
 }
