@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import { startFakeTelegram } from '../test/support/fake-telegram';
-import { notificationWorkersRegistered, startChildServer, type ChildServer } from './support/app-process';
+import { asDeployed, notificationWorkersRegistered, startChildServer, type ChildServer } from './support/app-process';
 import { os } from './support/machine';
 import { ms, perSecond, type Bench, type BenchOutcome, type BenchScale } from './support/report';
 import { benchServices, countCases } from './support/services';
-import { intakeTraffic, runLoad, TELEGRAM_SECRET, type LoadFigures } from './support/traffic';
+import { INTAKE_LINES, intakeTraffic, runLoad, TELEGRAM_SECRET, type LoadFigures } from './support/traffic';
 
 const USERS = 2000;
 const CONNECTIONS = 32;
+// Every message of an intake but the last: each run sends the same mix of steps and files no case.
+const MID_INTAKE = INTAKE_LINES.slice(0, -1);
 const REDIS_DB = 15;
 
 /**
@@ -18,12 +20,12 @@ const REDIS_DB = 15;
 export const scaleOutBench: Bench = { name: 'scale-out', run: runScaleOutBench };
 
 async function runScaleOutBench(scale: BenchScale): Promise<BenchOutcome> {
-  const seconds = scale.quick ? 3 : 15;
+  const users = scale.quick ? 500 : USERS;
   // One process before and after the two: other work on a shared machine drifts over a run, and
   // the mean of the two one-process runs brackets the two-process figure.
-  const oneBefore = await measure(1, seconds);
-  const two = await measure(2, seconds);
-  const oneAfter = await measure(1, seconds);
+  const oneBefore = await measure(1, users);
+  const two = await measure(2, users);
+  const oneAfter = await measure(1, users);
   const one = { load: combined([oneBefore.load, oneAfter.load], 'mean') };
   const ratio = two.load.rps / one.load.rps;
   const { cpus } = os();
@@ -33,7 +35,7 @@ async function runScaleOutBench(scale: BenchScale): Promise<BenchOutcome> {
   return {
     rows: [
       {
-        row: `Telegram webhook, 1 web process + worker: throughput, ${USERS} users mid-intake, ${CONNECTIONS} connections`,
+        row: `Telegram webhook, 1 web process + worker: throughput, ${users} users mid-intake (${users * MID_INTAKE.length} messages), ${CONNECTIONS} connections`,
         figure: `${perSecond(one.load.rps)} (${bracket}; p99 ${ms(one.load.p99Ms)})${failures(one.load)}`,
         baseline: oneFigure,
         target: 'no errors',
@@ -55,9 +57,9 @@ async function runScaleOutBench(scale: BenchScale): Promise<BenchOutcome> {
       },
     ],
     details: {
-      users: USERS,
+      users,
+      messages: users * MID_INTAKE.length,
       connections: CONNECTIONS,
-      seconds,
       cpus,
       note: 'Two web processes cannot double throughput on a 2-core machine that also runs PostgreSQL, Redis, the worker, the fake Telegram API and autocannon; the ratio shows what a second process adds here, not on a host with spare cores.',
       oneProcessBefore: oneBefore,
@@ -75,8 +77,12 @@ interface Measured {
   casesFiled: number;
 }
 
-/** `webProcesses` web processes and one worker on a fresh database and Redis, the load split evenly across the web processes. */
-async function measure(webProcesses: 1 | 2, seconds: number): Promise<Measured> {
+/**
+ * `webProcesses` web processes (as `npm start` runs them) and one worker on a fresh database and
+ * Redis; `users` people each send an intake's messages up to its summary, split evenly across the
+ * web processes.
+ */
+async function measure(webProcesses: 1 | 2, users: number): Promise<Measured> {
   const services = await benchServices(REDIS_DB);
   const telegram = await startFakeTelegram();
   const processes: ChildServer[] = [];
@@ -92,18 +98,24 @@ async function measure(webProcesses: 1 | 2, seconds: number): Promise<Measured> 
       TELEGRAM_WEBHOOK_SECRET: TELEGRAM_SECRET,
     });
     const starting = await Promise.allSettled([
-      ...Array.from({ length: webProcesses }, (_, n) => startChildServer({ env: env('web', `web-${n}`), readyTimeoutMs: 90_000 })),
-      startChildServer({ env: env('worker', 'worker'), readyTimeoutMs: 90_000, ready: notificationWorkersRegistered(services.redisUrl, ['telegram']) }),
+      ...Array.from({ length: webProcesses }, (_, n) => startChildServer({ ...asDeployed(), env: env('web', `web-${n}`), readyTimeoutMs: 90_000 })),
+      startChildServer({ ...asDeployed(), env: env('worker', 'worker'), readyTimeoutMs: 90_000, ready: notificationWorkersRegistered(services.redisUrl, ['telegram']) }),
     ]);
     for (const outcome of starting) if (outcome.status === 'fulfilled') processes.push(outcome.value);
     for (const outcome of starting) if (outcome.status === 'rejected') throw outcome.reason;
     const web = processes.slice(0, webProcesses);
     // Each web process gets its own users (and update ids): a user's messages stay in order.
-    const traffic = web.map((_, n) => intakeTraffic({ users: USERS / webProcesses, firstUserId: 1_000_000 + n * USERS, firstUpdateId: 1 + n * 500_000_000 }));
-    const load = (durationSeconds: number) =>
-      Promise.all(web.map((server, n) => runLoad({ url: server.url, make: () => traffic[n]!.telegram(), connections: CONNECTIONS / webProcesses, durationSeconds })));
-    await load(2);
-    const parts = await load(seconds);
+    const load = (people: number, firstUserId: number) => {
+      const share = people / webProcesses;
+      return Promise.all(
+        web.map((server, n) => {
+          const traffic = intakeTraffic({ users: share, firstUserId: firstUserId + n * people, firstUpdateId: firstUserId + n * 500_000_000, lines: MID_INTAKE });
+          return runLoad({ url: server.url, make: () => traffic.telegram(), connections: CONNECTIONS / webProcesses, durationSeconds: 600, amount: share * MID_INTAKE.length });
+        }),
+      );
+    };
+    await load(250, 100_000);
+    const parts = await load(users, 1_000_000);
     return { load: combined(parts), parts, casesFiled: await countCases(services.databaseUrl) };
   } finally {
     await Promise.all(processes.map((server) => server.stop()));
