@@ -4,12 +4,10 @@ import { asDeployed, notificationWorkersRegistered, startChildServer, type Child
 import { os } from './support/machine';
 import { ms, perSecond, type Bench, type BenchOutcome, type BenchScale } from './support/report';
 import { benchServices, countCases } from './support/services';
-import { INTAKE_LINES, intakeTraffic, runLoad, TELEGRAM_SECRET, type LoadFigures } from './support/traffic';
+import { intakeTraffic, MID_INTAKE, runLoad, TELEGRAM_SECRET, type LoadFigures } from './support/traffic';
 
 const USERS = 2000;
 const CONNECTIONS = 32;
-// Every message of an intake but the last: each run sends the same mix of steps and files no case.
-const MID_INTAKE = INTAKE_LINES.slice(0, -1);
 const REDIS_DB = 15;
 
 /**

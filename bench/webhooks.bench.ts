@@ -3,12 +3,10 @@ import { startFakeWechatApi } from '../test/support/fake-wechat-api';
 import { asDeployed, startChildServer, type ChildServer } from './support/app-process';
 import { ms, perSecond, type Bench, type BenchOutcome, type BenchScale } from './support/report';
 import { benchServices, countCases } from './support/services';
-import { INTAKE_LINES, intakeTraffic, runLoad, runSchedule, staggeredIntakes, TELEGRAM_SECRET, WECHAT_TOKEN, webhookMessages, type LoadFigures, type WebhookRequest } from './support/traffic';
+import { intakeTraffic, MID_INTAKE, runLoad, runSchedule, staggeredIntakes, TELEGRAM_SECRET, WECHAT_TOKEN, webhookMessages, type LoadFigures, type WebhookRequest } from './support/traffic';
 
 const USERS = 2000;
 const FIXED_RATE = 500;
-// Every message of an intake but the last: the load stays mid-intake and files no case.
-const MID_INTAKE = INTAKE_LINES.slice(0, -1);
 const P99_TARGET_MS = 50;
 // Connections open at most during the steady phase; Telegram itself opens up to 40 by default.
 const RATE_SOCKETS = 64;
@@ -30,7 +28,7 @@ export function webhookBench(channel: Channel): Bench {
  */
 function phase(channel: Channel, users: number, firstUserId: number): { make: () => WebhookRequest; amount: number } {
   const traffic = intakeTraffic({ users, firstUserId, lines: MID_INTAKE });
-  return { make: () => (channel === 'telegram' ? traffic.telegram() : traffic.wechat()), amount: users * MID_INTAKE.length };
+  return { make: () => traffic[channel](), amount: users * MID_INTAKE.length };
 }
 
 async function runWebhookBench(channel: Channel, scale: BenchScale): Promise<BenchOutcome> {
@@ -47,8 +45,14 @@ async function runWebhookBench(channel: Channel, scale: BenchScale): Promise<Ben
     atRate: staggeredIntakes({ rate: FIXED_RATE, steadyMs: rateSeconds * 1000, gapMs: PERSON_GAP_MS, firstUserId: firstUserId + 200_000, lines: MID_INTAKE }),
   });
   const messages = webhookMessages();
-  const make = (userId: number, text: string) => (channel === 'telegram' ? messages.telegram(userId, text) : messages.wechat(userId, text));
+  const make = messages[channel];
   const load = (url: string, work: { make: () => WebhookRequest; amount: number }) => runLoad({ url, make: work.make, amount: work.amount, durationSeconds: 600, connections });
+  // Full load, and the CPU time the server process spent on each message of it.
+  const fullLoad = async (target: ChildServer, work: { make: () => WebhookRequest; amount: number }) => {
+    const cpuBefore = target.cpuMs();
+    const figures = await load(target.url, work);
+    return { figures, cpuMs: (target.cpuMs() - cpuBefore) / figures.requests };
+  };
   const atRate = (url: string, work: ReturnType<typeof staggeredIntakes>) =>
     runSchedule({ url, messages: work.messages, make, fromMs: work.steadyFromMs, toMs: work.steadyToMs, maxSockets: RATE_SOCKETS });
   let server: ChildServer | undefined;
@@ -71,9 +75,7 @@ async function runWebhookBench(channel: Channel, scale: BenchScale): Promise<Ben
     const replyBytes = Buffer.byteLength(await sample.text());
     const forApp = phases(1_000_000);
     await load(server.url, forApp.warmUp);
-    const appCpuBefore = server.cpuMs();
-    const app = await load(server.url, forApp.full);
-    const appCpuMs = (server.cpuMs() - appCpuBefore) / app.requests;
+    const { figures: app, cpuMs: appCpuMs } = await fullLoad(server, forApp.full);
     const appAtRate = await atRate(server.url, forApp.atRate);
     const appRss = server.rssBytes();
     await server.stop();
@@ -83,9 +85,7 @@ async function runWebhookBench(channel: Channel, scale: BenchScale): Promise<Ben
     server = await startChildServer({ script: 'bench/support/bare-server.ts', env: { BARE_WECHAT_REPLY_BYTES: String(replyBytes) } });
     const forBare = phases(5_000_000);
     await load(server.url, forBare.warmUp);
-    const bareCpuBefore = server.cpuMs();
-    const bare = await load(server.url, forBare.full);
-    const bareCpuMs = (server.cpuMs() - bareCpuBefore) / bare.requests;
+    const { figures: bare, cpuMs: bareCpuMs } = await fullLoad(server, forBare.full);
     const bareAtRate = await atRate(server.url, forBare.atRate);
     await server.stop();
     server = undefined;

@@ -7,6 +7,8 @@ import { percentile } from './report';
 
 /** One whole intake, message by message; a user who finishes starts the next one. */
 export const INTAKE_LINES = ['我要投诉', '配送', '包裹已经三天没有送到，客服电话也打不通', '昨天', '人民路', '跳过', '退款', '匿名', '确认提交'] as const;
+/** Every message of an intake but the last: a load of these stays mid-intake, the same mix of steps whatever the speed, and files no case. */
+export const MID_INTAKE = INTAKE_LINES.slice(0, -1);
 
 export const TELEGRAM_SECRET = 'bench-webhook-secret';
 export const WECHAT_TOKEN = 'benchToken2026';

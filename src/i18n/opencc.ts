@@ -26,9 +26,9 @@ interface Preset {
  * seven directions (script detection, search, rendering), which cost ≈ 200 MB built one by one
  * and ≈ 90 MB shared; as PackedTries (packed-trie.ts: strings and typed arrays instead of a `Map`
  * per node) they take ≈ 1 MB of heap and nothing for the garbage collector to walk. The
- * composition is opencc-js 1.4's own (`Locale.configs`: normalize, segment
- * by phrases, run each segment through the conversion chain); test/i18n/opencc.test.ts checks
- * that every direction converts exactly like `OpenCC.Converter`.
+ * composition is opencc-js 1.4's own (`Locale.configs`: normalize, segment by phrases, run each
+ * segment through the conversion chain); test/i18n/opencc.test.ts checks that every direction
+ * converts exactly like `OpenCC.Converter`.
  *
  * Each direction is built on first use and kept for the life of the process.
  */

@@ -18,9 +18,9 @@ const FNV_PRIME = 0x01000193;
  * hold about 390,000 entries as millions of small objects (≈ 45 MB of heap), and every major
  * collection marks them all again: a full collection took 35 ms with them and 4 ms without. Under
  * webhook load a major collection runs about once a second, and on a 2-core machine its marking
- * is time taken from the requests in flight. Here the
- * entries are two long strings (sources, replacements) indexed by typed arrays: an open-addressing
- * hash table of the sources, and for each first character the longest source starting with it.
+ * is time taken from the requests in flight. Here the entries are two long strings (sources,
+ * replacements) indexed by typed arrays: an open-addressing hash table of the sources, and for
+ * each first character the longest source starting with it.
  *
  * Only the lookup changes: `segment` and `convert` stay opencc-js' own, and they ask
  * `matchPrefix` for the longest source at a position, as its trie answers it (the entry a later
