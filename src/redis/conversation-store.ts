@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ConversationStore } from '../application/conversation-service';
 import type { ConversationState } from '../conversation/state';
+import { renewWhileHeld } from './claim';
 
 export interface RedisConversationStoreOptions {
   /** An unfinished intake is dropped after this (config: conversation.intakeExpiryHours). */
   intakeTtlSeconds: number;
   /** Between intakes only the language and any pending question are kept, this long. */
   idleTtlSeconds: number;
-  /** A crashed process's lock frees itself after this. */
+  /** The lock is renewed while its holder works; a crashed process's lock frees itself after this. */
   lockTtlMs?: number;
   /** How long a second message of the same person waits for the first. */
   lockWaitMs?: number;
@@ -33,7 +34,7 @@ const RECEIPT_TTL_SECONDS = 86_400;
 export function redisConversationStore(redis: Redis, options: RedisConversationStoreOptions): ConversationStore & {
   get(key: string): Promise<ConversationState | null>;
 } {
-  const lockTtlMs = options.lockTtlMs ?? 15_000;
+  const lockTtlMs = options.lockTtlMs ?? 5_000;
   const lockWaitMs = options.lockWaitMs ?? 10_000;
   const stateKey = (key: string) => `conv:${key}`;
   const lockKey = (key: string) => `conv-lock:${key}`;
@@ -66,6 +67,7 @@ export function redisConversationStore(redis: Redis, options: RedisConversationS
     async withConversation(key, work, turnOptions = {}) {
       const receiptKey = turnOptions.turn === undefined ? undefined : `conv-turn:${turnOptions.turn}`;
       const { token, state: stored, receipt } = await lockAndGet(key, receiptKey);
+      const stopRenewing = renewWhileHeld(redis, lockKey(key), token, lockTtlMs);
       let released = false;
       try {
         // This message was handled before (a redelivery after a crash): the same answer, no second step.
@@ -91,6 +93,7 @@ export function redisConversationStore(redis: Redis, options: RedisConversationS
         released = true;
         return value;
       } finally {
+        stopRenewing();
         if (!released) await redis.eval(RELEASE, 1, lockKey(key), token);
       }
     },

@@ -12,7 +12,7 @@ import type { AttachmentRepository, IdentityRepository, OutboxRepository } from 
 import type { InboundMessage, Reply } from '../../conversation/messages';
 import type { Logger } from '../../logger';
 import { rejectInvalidUtf8 } from '../../http/strict-utf8';
-import { claimOrRead } from '../../redis/claim';
+import { claimOrRead, renewWhileHeld } from '../../redis/claim';
 import { toInbound, type TelegramInbound } from './inbound';
 import { toTelegram } from './render';
 
@@ -53,8 +53,9 @@ export interface TelegramChannel {
 }
 
 const DAY_SECONDS = 86_400;
-// Longer than any turn takes; a claim left by a crashed process lapses after this.
-const RUNNING_CLAIM_SECONDS = 60;
+// Renewed while the turn runs: a claim left by a crashed process lapses within this, and the
+// redelivery is handled instead of being told "in progress".
+const RUNNING_LEASE_MS = 10_000;
 
 /** The same update is being handled right now (a redelivery that overtook the first try). */
 export class UpdateInProgressError extends Error {
@@ -84,18 +85,21 @@ export function createTelegramChannel(options: TelegramChannelOptions, deps: Tel
     deps.identities.upsert({ channel: 'telegram', externalId: inbound.person.externalId, kind: 'complainant' });
 
   async function handleUpdate(update: Update): Promise<void> {
-    // Telegram redelivers an update until it gets a 200; each is handled once. The claim is
-    // short-lived while the update runs, so a crash mid-turn lets the redelivery through, and
-    // becomes a day-long "done" only once the turn is over.
+    // Telegram redelivers an update until it gets a 200; each is handled once. The claim is a
+    // short lease kept while the update runs, so a crash mid-turn lets the redelivery through
+    // seconds later; it becomes a day-long "done" only once the turn is over.
     const seen = `tg-update:${update.update_id}`;
-    const earlier = await claimOrRead(deps.redis, seen, 'running', RUNNING_CLAIM_SECONDS);
+    const earlier = await claimOrRead(deps.redis, seen, 'running', RUNNING_LEASE_MS);
     if (earlier === 'running') throw new UpdateInProgressError(update.update_id);
     if (earlier !== null) return;
+    const stopRenewing = renewWhileHeld(deps.redis, seen, 'running', RUNNING_LEASE_MS);
     try {
       await handleClaimedUpdate(update);
     } catch (error) {
       await deps.redis.del(seen);
       throw error;
+    } finally {
+      stopRenewing();
     }
     await deps.redis.set(seen, 'done', 'EX', DAY_SECONDS);
   }

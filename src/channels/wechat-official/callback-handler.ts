@@ -3,8 +3,9 @@ import type { InboundMessage, Reply } from '../../conversation/messages';
 import type { Logger } from '../../logger';
 import { createWechatCipher, encryptedReply, verifySignature, WechatCryptoError, type WechatCipher } from '../wechat-crypto/wechat-crypto';
 import { toInbound, type WechatInbound, type WechatUnsupported } from './inbound';
+import { answerOnce } from './answer-once';
 import type { ReplyLedger } from './reply-ledger';
-import { toPassiveText, toWechatTexts } from './render';
+import { toPassiveText } from './render';
 import { parseWechatXml, textReplyXml, type WechatFields } from './xml';
 
 export interface WechatOfficialOptions {
@@ -82,7 +83,7 @@ export function createCallbackHandler(options: WechatOfficialOptions, deps: Wech
   const maxSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
   const now = deps.now ?? (() => new Date());
   const log = deps.logger.child({ channel: 'wechat' });
-  const late = new Set<Promise<void>>();
+  const once = answerOnce({ ledger: deps.ledger, budgetMs, log });
 
   function authenticate(query: WechatCallbackQuery): WechatAnswer | null {
     const { signature, timestamp, nonce } = query;
@@ -138,30 +139,6 @@ export function createCallbackHandler(options: WechatOfficialOptions, deps: Wech
     return deps.respond(person, { kind: 'image', attachmentId }, turn);
   }
 
-  /** After the passive answer went out as `success`: keep the reply for retries, then send it through the customer-service API. */
-  function deliverLate(inbound: WechatInbound, running: Promise<Reply[]>): void {
-    const { dedupeKey: key, person } = inbound;
-    const delivery = running
-      .then(async (replies) => {
-        if (toWechatTexts(replies).length === 0) return deps.ledger.done(key, '');
-        // Marked before sending: a retry arriving meanwhile must not carry the same reply passively.
-        await deps.ledger.sent(key);
-        try {
-          await deps.sendLater(person.externalId, replies);
-        } catch (error) {
-          await deps.ledger.done(key, toPassiveText(replies));
-          throw error;
-        }
-      })
-      .catch(async (error: unknown) => {
-        log.error({ err: error, key }, 'reply after the 5-second window failed');
-        if ((await deps.ledger.get(key))?.state === 'running') await deps.ledger.release(key);
-      })
-      .catch((error: unknown) => log.error({ err: error, key }, 'could not release a failed message'))
-      .finally(() => late.delete(delivery));
-    late.add(delivery);
-  }
-
   return {
     verifyUrl(query) {
       return authenticate(query) ?? { kind: 'text', body: query.echostr ?? '' };
@@ -185,39 +162,18 @@ export function createCallbackHandler(options: WechatOfficialOptions, deps: Wech
         return passive(query, inbound, decoded, toPassiveText(await deps.unsupported(inbound.person, inbound.unsupported)));
       }
 
-      const key = inbound.dedupeKey;
-      const entry = await deps.ledger.claim(key);
-      if (entry) return entry.state === 'done' ? passive(query, inbound, decoded, entry.text) : SUCCESS;
-      const running = converse({ ...inbound, message });
-      let outcome: { replies: Reply[] } | 'overBudget';
-      try {
-        outcome = await withinBudget(running, budgetMs);
-      } catch (error) {
-        await deps.ledger.release(key);
-        log.error({ err: error, key }, 'message failed; WeChat will retry it');
-        return refused(500, 'WECHAT.HANDLER_FAILED', 'The message could not be handled; WeChat retries it.');
-      }
-      if (outcome === 'overBudget') {
-        deliverLate(inbound, running);
-        return SUCCESS;
-      }
-      const text = toPassiveText(outcome.replies);
-      await deps.ledger.done(key, text);
-      return passive(query, inbound, decoded, text);
+      const answer = await once.answer({
+        key: inbound.dedupeKey,
+        respond: () => converse({ ...inbound, message }),
+        passiveText: toPassiveText,
+        sendLater: (replies) => deps.sendLater(inbound.person.externalId, replies),
+      });
+      if (answer.kind === 'failed') return refused(500, 'WECHAT.HANDLER_FAILED', 'The message could not be handled; WeChat retries it.');
+      return passive(query, inbound, decoded, answer.text);
     },
 
-    async drain() {
-      while (late.size > 0) await Promise.allSettled([...late]);
-    },
+    drain: () => once.drain(),
   };
-}
-
-function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<{ replies: T } | 'overBudget'> {
-  let timer: NodeJS.Timeout | undefined;
-  const overBudget = new Promise<'overBudget'>((resolve) => {
-    timer = setTimeout(() => resolve('overBudget'), budgetMs);
-  });
-  return Promise.race([work.then((replies) => ({ replies })), overBudget]).finally(() => clearTimeout(timer));
 }
 
 function refused(status: 400 | 401 | 413 | 500, code: string, message: string, details: Record<string, unknown> = {}): WechatAnswer {

@@ -2,6 +2,7 @@ import type { Person } from '../../application/conversation-service';
 import type { Reply } from '../../conversation/messages';
 import type { Logger } from '../../logger';
 import { createWechatCipher, encryptedReply, verifySignature, WechatCryptoError } from '../wechat-crypto/wechat-crypto';
+import { answerOnce } from '../wechat-official/answer-once';
 import type { ReplyLedger } from '../wechat-official/reply-ledger';
 import { parseWechatXml, textReplyXml, type WechatFields } from '../wechat-official/xml';
 import { APP_TEXT_BYTES } from './api-client';
@@ -69,7 +70,7 @@ export function createWecomCallbackHandler(options: WecomCallbackOptions, deps: 
   const maxSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
   const now = deps.now ?? (() => new Date());
   const log = deps.logger.child({ channel: 'wecom' });
-  const late = new Set<Promise<void>>();
+  const once = answerOnce({ ledger: deps.ledger, budgetMs, log });
   // Keys of the shared ledger are namespaced: WeChat's MsgIds live in the same key space.
   const ledgerKey = (key: string) => `wecom:${options.corpId}:${key}`;
 
@@ -113,30 +114,6 @@ export function createWecomCallbackHandler(options: WecomCallbackOptions, deps: 
     return { kind: 'xml', body: encryptedReply({ token: options.token, cipher, xml, timestamp: query.timestamp ?? '', nonce: query.nonce ?? '' }) };
   }
 
-  /** After the empty answer went out: keep the reply for retries, then send it as an application message. */
-  function deliverLate(inbound: WecomInbound, key: string, running: Promise<Reply[]>): void {
-    const delivery = running
-      .then(async (replies) => {
-        const text = toWecomPassiveText(replies);
-        if (!text) return deps.ledger.done(key, '');
-        // Marked before sending: a retry arriving meanwhile must not carry the same reply passively.
-        await deps.ledger.sent(key);
-        try {
-          await deps.sendLater(inbound.person.externalId, replies);
-        } catch (error) {
-          await deps.ledger.done(key, text);
-          throw error;
-        }
-      })
-      .catch(async (error: unknown) => {
-        log.error({ err: error, key }, 'reply after the 5-second window failed');
-        if ((await deps.ledger.get(key))?.state === 'running') await deps.ledger.release(key);
-      })
-      .catch((error: unknown) => log.error({ err: error, key }, 'could not release a failed message'))
-      .finally(() => late.delete(delivery));
-    late.add(delivery);
-  }
-
   return {
     verifyUrl(query) {
       // The echostr is base64: a '+' that reached us unencoded was read as a space.
@@ -157,39 +134,18 @@ export function createWecomCallbackHandler(options: WecomCallbackOptions, deps: 
       const { message } = inbound;
       if (!message) return NOTHING;
 
-      const key = ledgerKey(inbound.dedupeKey);
-      const entry = await deps.ledger.claim(key);
-      if (entry) return entry.state === 'done' ? passive(query, inbound, entry.text) : NOTHING;
-      const running = deps.respond(inbound.person, message);
-      let outcome: { replies: Reply[] } | 'overBudget';
-      try {
-        outcome = await withinBudget(running, budgetMs);
-      } catch (error) {
-        await deps.ledger.release(key);
-        log.error({ err: error, key }, 'message failed; WeCom will retry it');
-        return refused(500, 'WECOM.HANDLER_FAILED', 'The message could not be handled; WeCom retries it.');
-      }
-      if (outcome === 'overBudget') {
-        deliverLate(inbound, key, running);
-        return NOTHING;
-      }
-      const text = toWecomPassiveText(outcome.replies);
-      await deps.ledger.done(key, text);
-      return passive(query, inbound, text);
+      const answer = await once.answer({
+        key: ledgerKey(inbound.dedupeKey),
+        respond: () => deps.respond(inbound.person, message),
+        passiveText: toWecomPassiveText,
+        sendLater: (replies) => deps.sendLater(inbound.person.externalId, replies),
+      });
+      if (answer.kind === 'failed') return refused(500, 'WECOM.HANDLER_FAILED', 'The message could not be handled; WeCom retries it.');
+      return passive(query, inbound, answer.text);
     },
 
-    async drain() {
-      while (late.size > 0) await Promise.allSettled([...late]);
-    },
+    drain: () => once.drain(),
   };
-}
-
-function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<{ replies: T } | 'overBudget'> {
-  let timer: NodeJS.Timeout | undefined;
-  const overBudget = new Promise<'overBudget'>((resolve) => {
-    timer = setTimeout(() => resolve('overBudget'), budgetMs);
-  });
-  return Promise.race([work.then((replies) => ({ replies })), overBudget]).finally(() => clearTimeout(timer));
 }
 
 function refused(status: 400 | 401 | 413 | 500, code: string, message: string, details: Record<string, unknown> = {}): WecomAnswer {

@@ -338,6 +338,28 @@ describe('the WeChat Official Account callback', () => {
       ]);
     });
 
+    it('gives a retry that came while the first try was working the first try’s passive reply', async () => {
+      mount({ replyBudgetMs: 2000 });
+      fakes.delayMs = 300;
+      const first = post(text('两次', '7006'));
+      await sleep(50);
+      const retry = await post(text('两次', '7006')).expect(200);
+      expect(fieldsOf(retry.text).Content).toContain('收到：两次');
+      expect((await first).text).toBe(retry.text);
+      expect(fakes.responded).toHaveLength(1);
+      expect(fakes.sentLater).toEqual([]);
+    });
+
+    it('handles the message on a retry when the try that claimed it died (its claim is no longer renewed)', async () => {
+      mount({ replyBudgetMs: 2000 });
+      // What a process killed mid-message leaves: a running claim that lapses, here within 300 ms.
+      await redis.client.set('wx-msg:7007', 'running', 'PX', 300);
+      const retry = await post(text('进程崩溃', '7007')).expect(200);
+      expect(fieldsOf(retry.text).Content).toContain('收到：进程崩溃');
+      expect(fakes.responded).toHaveLength(1);
+      expect(await redis.client.get('wx-msg:7007')).toMatch(/^done:/);
+    });
+
     it('lets WeChat retry a message whose handling failed', async () => {
       fakes.fail = new Error('database down');
       const failed = await post(text('出错了', '7004')).expect(500);
