@@ -25,6 +25,9 @@ export interface AnswerOnce {
 
 // How often a retry looks whether the try it found running has finished, or lapsed after a crash.
 const WAIT_STEP_MS = 100;
+// A message that fails after the platform was answered will not be sent again: it is tried again
+// here, for about a minute (a database or Redis restart), with its claim kept meanwhile.
+const LATE_RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -34,8 +37,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * rest of its budget, for that try's outcome: its text, or empty if it sends later. A crashed try
  * stops renewing its claim; the claim lapses, and the waiting try handles the message itself.
  */
-export function answerOnce(deps: { ledger: ReplyLedger; budgetMs: number; log: Logger }): AnswerOnce {
+export function answerOnce(deps: { ledger: ReplyLedger; budgetMs: number; log: Logger; lateRetryDelaysMs?: readonly number[] }): AnswerOnce {
   const { ledger, budgetMs, log } = deps;
+  const lateRetryDelaysMs = deps.lateRetryDelaysMs ?? LATE_RETRY_DELAYS_MS;
   const late = new Set<Promise<void>>();
 
   async function claimOrAwait(key: string, deadline: number): Promise<LedgerEntry | null> {
@@ -46,10 +50,25 @@ export function answerOnce(deps: { ledger: ReplyLedger; budgetMs: number; log: L
     }
   }
 
+  /** The replies of a message already answered empty: no retry will come, so a failure is retried here. */
+  async function lateReplies(message: RetriedMessage, running: Promise<Reply[]>): Promise<Reply[]> {
+    let attempt = running;
+    for (const delayMs of lateRetryDelaysMs) {
+      try {
+        return await attempt;
+      } catch (error) {
+        log.warn({ err: error, key: message.key, retryInMs: delayMs }, 'message failed after the platform was answered; trying again');
+      }
+      await sleep(delayMs);
+      attempt = message.respond();
+    }
+    return attempt;
+  }
+
   /** After the empty answer went out: keep the reply for retries, then push it. */
   function deliverLate(message: RetriedMessage, running: Promise<Reply[]>, stopRenewing: () => void): void {
     const { key } = message;
-    const delivery = running
+    const delivery = lateReplies(message, running)
       .then(async (replies) => {
         const text = message.passiveText(replies);
         if (!text) return ledger.done(key, '');

@@ -21,7 +21,7 @@ describe('answerOnce: one answer per message across tries and processes', () => 
 
   /** A process: its own answerOnce over the shared ledger, as each web process has. */
   const processWith = (budgetMs: number) =>
-    answerOnce({ ledger: redisReplyLedger(redis.client, { leaseMs: LEASE_MS }), budgetMs, log: createLogger('silent') });
+    answerOnce({ ledger: redisReplyLedger(redis.client, { leaseMs: LEASE_MS }), budgetMs, log: createLogger('silent'), lateRetryDelaysMs: [50, 50] });
 
   const message = (key: string, workMs: number): RetriedMessage => ({
     key,
@@ -66,5 +66,41 @@ describe('answerOnce: one answer per message across tries and processes', () => 
     expect(await processWith(200).answer(message('long', 0))).toEqual({ kind: 'answer', text: '' });
     expect(await running).toEqual({ kind: 'answer', text: 'reply to long' });
     expect(runs).toBe(1);
+  });
+
+  it('tries a message that failed after the platform was answered again, and pushes its reply once', async () => {
+    const once = processWith(100);
+    let failures = 2;
+    const flaky: RetriedMessage = {
+      ...message('flaky', 0),
+      async respond() {
+        runs += 1;
+        await sleep(150);
+        if (failures-- > 0) throw new Error('connection terminated unexpectedly');
+        return [{ kind: 'text', text: 'reply to flaky' }];
+      },
+    };
+    expect(await once.answer(flaky)).toEqual({ kind: 'answer', text: '' });
+    await once.drain();
+    expect(runs).toBe(3);
+    expect(sent).toEqual([[{ kind: 'text', text: 'reply to flaky' }]]);
+    expect(await redis.client.get('wx-msg:flaky')).toBe('sent');
+  });
+
+  it('gives a message up after the last late try, freeing it for a later delivery', async () => {
+    const once = processWith(100);
+    const broken: RetriedMessage = {
+      ...message('broken', 0),
+      async respond() {
+        runs += 1;
+        await sleep(150);
+        throw new Error('database down');
+      },
+    };
+    expect(await once.answer(broken)).toEqual({ kind: 'answer', text: '' });
+    await once.drain();
+    expect(runs).toBe(3);
+    expect(sent).toEqual([]);
+    expect(await redis.client.get('wx-msg:broken')).toBeNull();
   });
 });
