@@ -4,14 +4,27 @@ import { join } from 'node:path';
 import { freePort, startChildServer, type ChildServer } from '../../bench/support/app-process';
 import { throwawayPostgresUrl } from '../support/databases';
 import { startFakeTelegram } from '../support/fake-telegram';
-import { CASE_NUMBER, deliverTelegramUpdate, emptyRedis, inParallel, INTAKE, TELEGRAM_SECRET, telegramCasesByUser, telegramTextUpdate } from './resilience-support';
+import { startFakeWechatApi } from '../support/fake-wechat-api';
+import {
+  CASE_NUMBER,
+  casesByUser,
+  deliverTelegramUpdate,
+  emptyRedis,
+  inParallel,
+  INTAKE,
+  signedQuery,
+  TELEGRAM_SECRET,
+  telegramTextUpdate,
+  WECHAT_TOKEN,
+  wechatTextXml,
+} from './resilience-support';
 
 const REDIS_DB = 12;
 const USERS = 40;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('kill -9 of the server during a load of intakes', () => {
-  it('after the restart, every user has exactly one case and was told its number', async () => {
+  it('Telegram: after the restart, every user has exactly one case and was told its number', async () => {
     const telegram = await startFakeTelegram();
     const database = await throwawayPostgresUrl();
     const dataDir = mkdtempSync(join(tmpdir(), 'complaints-kill-'));
@@ -48,7 +61,7 @@ describe('kill -9 of the server during a load of intakes', () => {
       for (const userId of users) {
         told.set(userId, new Set(telegram.sent(userId).flatMap((call) => String(call.params.text).match(CASE_NUMBER) ?? [])));
       }
-      const filed = await telegramCasesByUser(database.url);
+      const filed = await casesByUser(database.url, 'telegram');
       for (const userId of users) {
         const numbers = filed.get(String(userId)) ?? [];
         // Every update was answered 200 in the end, so every intake was filed exactly once, and the
@@ -63,6 +76,92 @@ describe('kill -9 of the server during a load of intakes', () => {
     } finally {
       await server.stop();
       await telegram.close();
+      await database.drop();
+      await emptyRedis(REDIS_DB);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  it('WeChat: a message whose try died with the process is handled by WeChat’s retry, and answered', async () => {
+    const wechat = await startFakeWechatApi({ now: new Date() });
+    const database = await throwawayPostgresUrl();
+    const dataDir = mkdtempSync(join(tmpdir(), 'complaints-kill-wechat-'));
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      LOG_LEVEL: 'fatal',
+      DATABASE_URL: database.url,
+      REDIS_URL: await emptyRedis(REDIS_DB),
+      WECHAT_TOKEN,
+      WECHAT_APPID: wechat.appId,
+      WECHAT_APPSECRET: wechat.appSecret,
+      WECHAT_API_BASE: wechat.url,
+    };
+    let server: ChildServer = await startChildServer({ env, readyTimeoutMs: 90_000 });
+    const url = server.url;
+    let nextMsgId = 9_100_000_000_000_000_000n;
+    try {
+      const users = Array.from({ length: USERS }, (_, n) => `oKill${String(n).padStart(4, '0')}`);
+      // Per user: passive replies carrying text, messages answered a bare `success`, messages WeChat gave up on.
+      const passive = new Map(users.map((openid) => [openid, [] as string[]]));
+      const bareSuccess = new Map(users.map((openid) => [openid, 0]));
+      let givenUp = 0;
+
+      /**
+       * WeChat's side: a message is tried up to three times, each try given 5 s; a try that fails
+       * sooner (connection refused or reset) is followed by the next when its 5 s are up.
+       */
+      async function deliver(openid: string, text: string): Promise<void> {
+        wechat.userWrote(openid);
+        const xml = wechatTextXml(openid, text, String(nextMsgId++));
+        for (let attempt = 0; attempt < 3; attempt += 1) {
+          const started = Date.now();
+          const answer = await fetch(`${url}/wechat?${signedQuery(openid)}`, {
+            method: 'POST',
+            headers: { 'content-type': 'text/xml' },
+            body: xml,
+            signal: AbortSignal.timeout(5_000),
+          }).then(
+            async (response) => ({ status: response.status, body: await response.text() }),
+            () => null,
+          );
+          if (answer?.status === 200) {
+            if (answer.body === 'success') bareSuccess.set(openid, bareSuccess.get(openid)! + 1);
+            else passive.get(openid)!.push(/<Content><!\[CDATA\[([\s\S]*?)\]\]><\/Content>/.exec(answer.body)?.[1] ?? answer.body);
+            return;
+          }
+          await sleep(Math.max(0, 5_000 - (Date.now() - started)));
+        }
+        givenUp += 1;
+      }
+
+      const told = (openid: string) => new Set([...passive.get(openid)!, ...wechat.textsTo(openid)].flatMap((text) => text.match(CASE_NUMBER) ?? []));
+      const load = inParallel(users, USERS, async (openid) => {
+        for (const line of INTAKE) await deliver(openid, line);
+      });
+      const killAt = Date.now() + 60_000;
+      while (users.filter((openid) => told(openid).size > 0).length < USERS / 4 && Date.now() < killAt) await sleep(20);
+      server.child.kill('SIGKILL');
+      await server.exited;
+      server = await startChildServer({ env, readyTimeoutMs: 90_000 });
+      await load;
+
+      const filed = await casesByUser(database.url, 'wechat');
+      for (const openid of users) {
+        const numbers = filed.get(openid) ?? [];
+        // At most one case each, and a user was told a number exactly when one was filed for them.
+        expect({ openid, numbers: numbers.length <= 1 }).toEqual({ openid, numbers: true });
+        expect({ openid, told: [...told(openid)] }).toEqual({ openid, told: numbers });
+        // Every message answered a bare `success` had its reply pushed instead: none was swallowed
+        // (a retry that found the dead try's claim used to answer `success` and drop it).
+        expect({ openid, pushed: wechat.textsTo(openid).length }).toEqual({ openid, pushed: bareSuccess.get(openid) });
+      }
+      // The restart came back within WeChat's retries: no message was given up on, so every intake was filed.
+      expect(givenUp).toBe(0);
+      expect([...filed.values()].flat()).toHaveLength(USERS);
+    } finally {
+      await server.stop();
+      await wechat.close();
       await database.drop();
       await emptyRedis(REDIS_DB);
       rmSync(dataDir, { recursive: true, force: true });

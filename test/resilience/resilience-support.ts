@@ -147,13 +147,14 @@ export async function deliverTelegramUpdate(url: string, update: Record<string, 
   }
 }
 
-/** Case numbers by the Telegram user id that filed them. */
-export async function telegramCasesByUser(databaseUrl: string): Promise<Map<string, string[]>> {
+/** Case numbers by the channel's id of the user (Telegram user id, WeChat openid) that filed them. */
+export async function casesByUser(databaseUrl: string, channel: 'telegram' | 'wechat'): Promise<Map<string, string[]>> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     const { rows } = await client.query<{ external_id: string; number: string }>(
-      `select i.external_id, c.number from cases c join channel_identities i on i.id = c.complainant_identity_id where i.channel = 'telegram'`,
+      `select i.external_id, c.number from cases c join channel_identities i on i.id = c.complainant_identity_id where i.channel = $1`,
+      [channel],
     );
     const byUser = new Map<string, string[]>();
     for (const row of rows) byUser.set(row.external_id, [...(byUser.get(row.external_id) ?? []), row.number]);

@@ -9,7 +9,7 @@ import { createStore } from '../../src/persistence/store';
 import { throwawayPostgresUrl } from '../support/databases';
 import { startFakeTelegram, type FakeTelegram } from '../support/fake-telegram';
 import { startPrivatePostgres, startPrivateRedis } from '../support/private-servers';
-import { CASE_NUMBER, deliverTelegramUpdate, inParallel, INTAKE, TELEGRAM_SECRET, telegramCasesByUser, telegramTextUpdate } from './resilience-support';
+import { CASE_NUMBER, deliverTelegramUpdate, inParallel, INTAKE, TELEGRAM_SECRET, casesByUser, telegramTextUpdate } from './resilience-support';
 
 const USERS = 24;
 const LATE_USERS = 5;
@@ -128,7 +128,7 @@ async function underLoad(servers: { databaseUrl: string; redisUrl: string }, res
     for (const userId of lateUsers) expect({ userId, told: toldNumbers(userId).size }).toEqual({ userId, told: 1 });
 
     // Every intake ends in one case, and the number the user was told is that case's.
-    const filed = await telegramCasesByUser(servers.databaseUrl);
+    const filed = await casesByUser(servers.databaseUrl, 'telegram');
     const everyone = [...users, ...lateUsers].map((userId) => ({ userId, told: [...toldNumbers(userId)], filed: filed.get(String(userId)) ?? [] }));
     expect(everyone.filter((user) => user.filed.length !== 1 || user.told.length !== 1 || user.told[0] !== user.filed[0])).toEqual([]);
 
