@@ -137,11 +137,48 @@ interface LocalPoint {
   msOfDay: number;
 }
 
+/** A calendar's rules as numbers, worked out once: a report measures tens of thousands of cases against one calendar. */
+interface CalendarTables {
+  intervals: ReadonlyArray<MsInterval>;
+  /** Day numbers (days since 1970-01-01) of the holidays and the make-up workdays. */
+  holidays: ReadonlySet<number>;
+  makeUpWorkdays: ReadonlySet<number>;
+  /** By weekday, 0 = Sunday. */
+  weekend: readonly boolean[];
+}
+
+const tablesByCalendar = new WeakMap<WorkingCalendar, CalendarTables>();
+
+function tablesOf(cal: WorkingCalendar): CalendarTables {
+  let tables = tablesByCalendar.get(cal);
+  if (!tables) {
+    tables = {
+      intervals: parseBusinessIntervals(cal),
+      holidays: dayNumbersOf(cal.holidays),
+      makeUpWorkdays: dayNumbersOf(cal.makeUpWorkdays),
+      weekend: Array.from({ length: 7 }, (_, weekday) => cal.weekendDays.includes(weekday)),
+    };
+    tablesByCalendar.set(cal, tables);
+  }
+  return tables;
+}
+
+// What is not a 'YYYY-MM-DD' date can never be a local date, so it is left out rather than refused.
+function dayNumbersOf(dates: Iterable<string>): Set<number> {
+  const days = new Set<number>();
+  for (const date of dates) {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+    const day = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) / MS_PER_DAY : NaN;
+    if (!Number.isNaN(day) && localDateOf(day) === date) days.add(day);
+  }
+  return days;
+}
+
 function isWorkingDayNumber(cal: WorkingCalendar, day: number): boolean {
-  const date = localDateOf(day);
-  if (cal.holidays.has(date)) return false;
-  if (cal.makeUpWorkdays.has(date)) return true;
-  return !cal.weekendDays.includes(weekdayOf(day));
+  const tables = tablesOf(cal);
+  if (tables.holidays.has(day)) return false;
+  if (tables.makeUpWorkdays.has(day)) return true;
+  return !tables.weekend[weekdayOf(day)];
 }
 
 /** Wraps the working-day test so that a calendar with no working days fails instead of looping forever. */
@@ -186,6 +223,10 @@ function isNonEmpty<T>(items: ReadonlyArray<T>): items is readonly [T, ...T[]] {
 }
 
 function businessIntervals(cal: WorkingCalendar): ReadonlyArray<MsInterval> {
+  return tablesOf(cal).intervals;
+}
+
+function parseBusinessIntervals(cal: WorkingCalendar): ReadonlyArray<MsInterval> {
   const intervals = cal.businessHours.map((interval) => ({
     start: msOfClockTime(interval.start),
     end: msOfClockTime(interval.end),
@@ -247,8 +288,9 @@ function localDateOf(day: number): string {
   return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
+// 1970-01-01, day 0, was a Thursday.
 function weekdayOf(day: number): number {
-  return new Date(day * MS_PER_DAY).getUTCDay();
+  return (((day + 4) % 7) + 7) % 7;
 }
 
 // Calendar arithmetic happens on local wall-clock time; only the edges convert through the zone.
