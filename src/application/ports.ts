@@ -293,6 +293,13 @@ export interface ReportSelection {
   scope: { departmentId: string | null; notAccused: string };
 }
 
+/** A local month ('YYYY-MM') and the instants it runs between. */
+export interface ReportMonth {
+  month: string;
+  from: Date;
+  to: Date;
+}
+
 /** Counts for one group of cases; every rate of a report is a ratio of two of these. */
 export interface ReportCounts {
   received: number;
@@ -345,8 +352,8 @@ export interface ReportRepository {
    * already passed), by the next deadline; the list is capped at `limit`, `total` counts them all.
    */
   openCases(selection: ReportSelection, options: { now: Date; overdueOnly: boolean; limit: number }): Promise<{ total: number; items: ReportCaseRow[] }>;
-  /** Cases received per local month ('YYYY-MM' in `timeZone`) and category in [from, to). */
-  monthlyTrend(selection: ReportSelection, timeZone: string): Promise<Array<{ month: string; category: string; received: number }>>;
+  /** Cases received per month and category; `months` are consecutive periods [from, to), oldest first. */
+  monthlyTrend(scope: ReportSelection['scope'], months: ReadonlyArray<ReportMonth>): Promise<Array<{ month: string; category: string; received: number }>>;
 }
 
 /** The storage port: repositories outside a transaction, or all of them inside one. */

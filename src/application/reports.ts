@@ -225,15 +225,18 @@ export async function monthlyReport(deps: ReportDeps, staff: Staff, month: strin
   const scope = caseScope(staff);
   const selection: ReportSelection = { ...period, scope };
   const trendStart = shiftMonth(month, -11);
+  const months = Array.from({ length: 12 }, (_, index) => shiftMonth(trendStart, index));
   const [rows, pairs, label, caseLists, trendRows] = await Promise.all([
     deps.store.reports.counts(selection, ['category', 'department']),
     deps.store.reports.handlingTimes(selection),
     labeller(deps),
     lists(deps, selection, now),
-    deps.store.reports.monthlyTrend({ from: monthPeriod(trendStart, timeZone).from, to: period.to, scope }, timeZone),
+    deps.store.reports.monthlyTrend(
+      scope,
+      months.map((m) => ({ month: m, ...monthPeriod(m, timeZone) })),
+    ),
   ]);
   const handled = handledCases(deps.calendar, pairs);
-  const months = Array.from({ length: 12 }, (_, index) => shiftMonth(trendStart, index));
   const seen = new Set(trendRows.map((row) => row.category));
   // Policy categories first, in their order; then any retired category still found in the data.
   const categoryIds = [...deps.categories.map((category) => category.id).filter((id) => seen.has(id)), ...[...seen].filter((id) => !deps.categories.some((c) => c.id === id)).sort()];

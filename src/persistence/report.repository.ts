@@ -138,20 +138,26 @@ export function reportRepository(db: Database): ReportRepository {
       };
     },
 
-    async monthlyTrend(selection, timeZone) {
-      const found = await rows<{ month: string; category: string; received: number }>(
+    async monthlyTrend(scope, months) {
+      const first = months[0];
+      const last = months.at(-1);
+      if (!first || !last) return [];
+      // Each case's month by where it falls among the months' starts: converting every case's
+      // instant to local time to truncate it took longer than reading the year's cases.
+      const starts = sql.join(
+        months.slice(1).map((month) => sql`${month.from.toISOString()}::timestamptz`),
+        sql`, `,
+      );
+      const bucket = months.length > 1 ? sql`width_bucket(c.created_at, array[${starts}])` : sql`0`;
+      const found = await rows<{ bucket: number; category: string; received: number }>(
         db,
         sql`
-          select to_char(m.month, 'YYYY-MM') as month, m.category, m.received
-          from (
-            select date_trunc('month', c.created_at at time zone ${timeZone}) as month, c.category, count(*)::int as received
-            from cases c
-            where ${scoped(selection, 'period')}
-            group by 1, 2
-          ) m
-          order by 1, 2`,
+          select ${bucket} as bucket, c.category, count(*)::int as received
+          from cases c
+          where ${scoped({ from: first.from, to: last.to, scope }, 'period')}
+          group by 1, 2`,
       );
-      return found.map((row) => ({ month: row.month, category: row.category, received: Number(row.received) }));
+      return found.map((row) => ({ month: months[Number(row.bucket)]!.month, category: row.category, received: Number(row.received) }));
     },
   };
 }
