@@ -167,9 +167,8 @@ function tablesOf(cal: WorkingCalendar): CalendarTables {
 function dayNumbersOf(dates: Iterable<string>): Set<number> {
   const days = new Set<number>();
   for (const date of dates) {
-    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-    const day = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) / MS_PER_DAY : NaN;
-    if (!Number.isNaN(day) && localDateOf(day) === date) days.add(day);
+    const day = parseDayNumber(date);
+    if (day !== null) days.add(day);
   }
   return days;
 }
@@ -276,12 +275,16 @@ function assertWeekday(day: number): void {
 }
 
 function dayNumberOf(localDate: string): number {
+  const day = parseDayNumber(localDate);
+  if (day === null) throw new DomainError('CALENDAR.INVALID_DATE', `"${localDate}" is not a date; use 'YYYY-MM-DD'.`, { localDate });
+  return day;
+}
+
+/** Days since 1970-01-01 of a 'YYYY-MM-DD' date; null for anything else (2026-02-30 included). */
+function parseDayNumber(localDate: string): number | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(localDate);
   const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
-  if (Number.isNaN(ms) || localDateOf(ms / MS_PER_DAY) !== localDate) {
-    throw new DomainError('CALENDAR.INVALID_DATE', `"${localDate}" is not a date; use 'YYYY-MM-DD'.`, { localDate });
-  }
-  return ms / MS_PER_DAY;
+  return Number.isNaN(ms) || localDateOf(ms / MS_PER_DAY) !== localDate ? null : ms / MS_PER_DAY;
 }
 
 function localDateOf(day: number): string {

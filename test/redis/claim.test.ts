@@ -4,15 +4,15 @@ import { openTestRedis } from '../support/redis';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+let redis: Redis;
+let destroy: () => Promise<void>;
+
+beforeEach(async () => {
+  ({ client: redis, destroy } = await openTestRedis());
+});
+afterEach(async () => destroy());
+
 describe('claimOrRead', () => {
-  let redis: Redis;
-  let destroy: () => Promise<void>;
-
-  beforeEach(async () => {
-    ({ client: redis, destroy } = await openTestRedis());
-  });
-  afterEach(async () => destroy());
-
   it('takes a free key, storing the value with the expiry', async () => {
     expect(await claimOrRead(redis, 'update:1', 'running', 60_000)).toBeNull();
     expect(await redis.get('update:1')).toBe('running');
@@ -42,14 +42,6 @@ describe('claimOrRead', () => {
 });
 
 describe('renewWhileHeld', () => {
-  let redis: Redis;
-  let destroy: () => Promise<void>;
-
-  beforeEach(async () => {
-    ({ client: redis, destroy } = await openTestRedis());
-  });
-  afterEach(async () => destroy());
-
   it('keeps a claim past its lease while the holder works, and lets it lapse once stopped', async () => {
     expect(await claimOrRead(redis, 'work:1', 'running', 400)).toBeNull();
     const stop = renewWhileHeld(redis, 'work:1', 'running', 400);
